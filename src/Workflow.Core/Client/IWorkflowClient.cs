@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Workflow.Definitions;
+
+namespace Workflow.Client;
+
+/// <summary>Starts workflow instances and reads, watches, waits for and cancels them. Thread-safe; resolve it from DI.</summary>
+public interface IWorkflowClient
+{
+    /// <summary>Starts an instance of a registered workflow.</summary>
+    /// <typeparam name="TInput">The workflow's input type.</typeparam>
+    /// <typeparam name="TOutput">The workflow's output type.</typeparam>
+    /// <param name="workflow">The definition; it must be registered with <c>AddWorkflow</c>.</param>
+    /// <param name="input">The input.</param>
+    /// <param name="options">Options of this start, such as a caller-chosen instance id.</param>
+    /// <param name="cancellationToken">A token to cancel the start; the instance may or may not have started.</param>
+    /// <returns>A handle to the instance; the existing instance when the same id, definition and input were started before.</returns>
+    /// <exception cref="Exceptions.WorkflowDefinitionNotFoundException">The definition is not registered.</exception>
+    /// <exception cref="Exceptions.WorkflowAlreadyStartedException">The instance id exists with another definition or input.</exception>
+    /// <exception cref="Exceptions.WorkflowSerializationException">The input cannot be serialized.</exception>
+    Task<WorkflowHandle<TOutput>> StartAsync<TInput, TOutput>(
+        WorkflowDefinition<TInput, TOutput> workflow, TInput input, StartWorkflowOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts an instance of a registered workflow by name, with JSON input (for untyped callers: tools,
+    /// HTTP endpoints). The input is checked against the workflow's input type before anything is written.</summary>
+    /// <param name="workflowName">The workflow name.</param>
+    /// <param name="workflowVersion">The version, or <see langword="null"/> for the newest registered.</param>
+    /// <param name="input">The input, as JSON.</param>
+    /// <param name="options">Options of this start, such as a caller-chosen instance id.</param>
+    /// <param name="cancellationToken">A token to cancel the start; the instance may or may not have started.</param>
+    /// <returns>A handle to the instance.</returns>
+    /// <exception cref="Exceptions.WorkflowDefinitionNotFoundException">No such name and version is registered.</exception>
+    /// <exception cref="Exceptions.WorkflowAlreadyStartedException">The instance id exists with another definition or input.</exception>
+    /// <exception cref="Exceptions.WorkflowSerializationException">The input does not fit the workflow's input type.</exception>
+    Task<WorkflowHandle> StartAsync(
+        string workflowName, int? workflowVersion, JsonElement input, StartWorkflowOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a handle to an instance by id, without checking that it exists.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <returns>The handle.</returns>
+    WorkflowHandle GetHandle(string instanceId);
+
+    /// <summary>Gets an instance's status and timestamps.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The instance's index entry.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task<WorkflowInstanceInfo> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Queries instances by workflow, status and creation time, newest first, one page at a time.</summary>
+    /// <param name="query">The filter and page.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>One page.</returns>
+    Task<WorkflowInstancePage> QueryAsync(WorkflowInstanceQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads an instance's whole journal.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The events, oldest first.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task<IReadOnlyList<WorkflowHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Watches an instance: its journaled events from <paramref name="fromPosition"/> on, and, while it runs on
+    /// this node, ephemeral updates (steps starting, progress). The sequence ends after the event that ends the instance.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="fromPosition">The first journal position to yield (1 for all); pass the last position seen plus one to resume.</param>
+    /// <param name="cancellationToken">A token that ends the watch.</param>
+    /// <returns>The updates, journaled ones in order with no gap and no duplicate.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    IAsyncEnumerable<WorkflowUpdate> WatchAsync(string instanceId, long fromPosition = 1, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until an instance ends.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="cancellationToken">A token that ends the wait (the instance goes on).</param>
+    /// <returns>The event that ended it: <see cref="WorkflowCompletedEvent"/>, <see cref="WorkflowFailedEvent"/> or <see cref="WorkflowCanceledEvent"/>.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task<WorkflowHistoryEvent> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until an instance ends and returns its output.</summary>
+    /// <typeparam name="T">The output type, or another type its JSON can be read as.</typeparam>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="cancellationToken">A token that ends the wait (the instance goes on).</param>
+    /// <returns>The output.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    /// <exception cref="Exceptions.WorkflowFailedException">The instance failed; the exception holds the failure.</exception>
+    /// <exception cref="Exceptions.WorkflowCanceledException">The instance was canceled.</exception>
+    Task<T> GetResultAsync<T>(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, and the instance
+    /// ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="reason">Why, recorded in the journal.</param>
+    /// <param name="cancellationToken">A token to cancel the request.</param>
+    /// <returns>A task that completes when the request is journaled.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
+}

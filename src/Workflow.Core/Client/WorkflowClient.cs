@@ -1,0 +1,318 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Workflow.Definitions;
+using Workflow.Exceptions;
+using Workflow.Internal;
+using Workflow.Runtime;
+using Workflow.Runtime.Journal;
+using Workflow.Storage;
+using Workflow.Telemetry;
+
+namespace Workflow.Client;
+
+internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
+{
+    private IWorkflowStore Store => runtime.Store;
+
+    public async Task<WorkflowHandle<TOutput>> StartAsync<TInput, TOutput>(
+        WorkflowDefinition<TInput, TOutput> workflow, TInput input, StartWorkflowOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        var registered = runtime.Registry.Get(workflow.Name, workflow.Version);
+        if (registered.InputType != typeof(TInput) || registered.OutputType != typeof(TOutput))
+        {
+            throw new InvalidOperationException(
+                $"Workflow '{workflow.Name}' version {workflow.Version} is registered with input {registered.InputType.Name} and output {registered.OutputType.Name}, not {typeof(TInput).Name} and {typeof(TOutput).Name}. Register this definition, or give it a new version.");
+        }
+
+        var bytes = runtime.Serialize(input, typeof(TInput), "the workflow input");
+        var instanceId = await StartCoreAsync(registered, bytes, input, options?.Clone(), cancellationToken).ConfigureAwait(false);
+        return new WorkflowHandle<TOutput>(this, instanceId);
+    }
+
+    public async Task<WorkflowHandle> StartAsync(
+        string workflowName, int? workflowVersion, JsonElement input, StartWorkflowOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(workflowName);
+        var definition = runtime.Registry.Get(workflowName, workflowVersion);
+        object? value;
+        try
+        {
+            value = input.Deserialize(runtime.GetTypeInfo(definition.InputType));
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.Path is null or "$" ? string.Empty : $" at {ex.Path}";
+            throw new WorkflowSerializationException(
+                $"The input does not fit workflow '{definition.Name}' (expected {definition.InputType.Name}){where}: {ex.Message}", ex);
+        }
+
+        var bytes = runtime.Serialize(value, definition.InputType, "the workflow input");
+        var instanceId = await StartCoreAsync(definition, bytes, value, options?.Clone(), cancellationToken).ConfigureAwait(false);
+        return new WorkflowHandle(this, instanceId);
+    }
+
+    public WorkflowHandle GetHandle(string instanceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return new WorkflowHandle(this, instanceId);
+    }
+
+    public async Task<WorkflowInstanceInfo> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return await Store.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false)
+            ?? throw new WorkflowNotFoundException(instanceId);
+    }
+
+    public async Task<WorkflowInstancePage> QueryAsync(WorkflowInstanceQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return await Store.QueryInstancesAsync(query.Clone(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<WorkflowHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        const int PageSize = 1000;
+        var history = new List<WorkflowHistoryEvent>();
+        while (true)
+        {
+            var batch = await Store.ReadStreamAsync(instanceId, history.Count + 1, ReadDirection.Forward, PageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var recorded in batch)
+            {
+                history.Add(JournalCodec.Decode(recorded));
+            }
+
+            if (batch.Count < PageSize)
+            {
+                break;
+            }
+        }
+
+        return history.Count == 0 ? throw new WorkflowNotFoundException(instanceId) : history;
+    }
+
+    public async IAsyncEnumerable<WorkflowUpdate> WatchAsync(
+        string instanceId, long fromPosition = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromPosition);
+        await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+
+        var updates = Channel.CreateBounded<WorkflowUpdate>(new BoundedChannelOptions(1024)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // Ephemeral updates are best effort: when the watcher falls behind they are dropped, never the journal.
+        using var subscription = runtime.Updates.Subscribe(instanceId, update => updates.Writer.TryWrite(update));
+        var pump = PumpJournalAsync(instanceId, fromPosition, updates.Writer, stop.Token);
+        try
+        {
+            await foreach (var update in updates.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pump.ConfigureAwait(false);
+        }
+    }
+
+    public async Task<WorkflowHistoryEvent> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
+        if (last.Count == 0)
+        {
+            throw new WorkflowNotFoundException(instanceId);
+        }
+
+        var newest = JournalCodec.Decode(last[0]);
+        if (newest.IsTerminal)
+        {
+            return newest;
+        }
+
+        await foreach (var recorded in Store.WatchStreamAsync(instanceId, newest.Position + 1, cancellationToken).ConfigureAwait(false))
+        {
+            var @event = JournalCodec.Decode(recorded);
+            if (@event.IsTerminal)
+            {
+                return @event;
+            }
+        }
+
+        throw new InvalidOperationException($"The store's watch of instance '{instanceId}' ended before the instance did.");
+    }
+
+    public async Task<T> GetResultAsync<T>(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var terminal = await WaitForCompletionAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        return terminal switch
+        {
+            WorkflowCompletedEvent completed => Read<T>(completed.Output, instanceId),
+            WorkflowFailedEvent failed => throw new WorkflowFailedException(instanceId, failed.Failure),
+            WorkflowCanceledEvent canceled => throw new WorkflowCanceledException(instanceId, canceled.Reason),
+            _ => throw new InvalidOperationException($"Unexpected terminal event {terminal.EventType}."),
+        };
+    }
+
+    public async Task CancelAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var info = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (info.Status.IsTerminal())
+        {
+            return;
+        }
+
+        await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            Events = [JournalCodec.EncodeCancelRequested(runtime.NewEventId(), reason)],
+            Schedule = [new ScheduledWork(instanceId)],
+        }, cancellationToken).ConfigureAwait(false);
+        await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+    }
+
+    private async Task<string> StartCoreAsync(WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, CancellationToken cancellationToken)
+    {
+        var now = runtime.TimeProvider.GetUtcNow();
+        var instanceId = options?.InstanceId ?? Guid.CreateVersion7(now).ToString();
+        ValidateInstanceId(instanceId);
+
+        using var activity = WorkflowInstrumentation.Source.HasListeners()
+            ? WorkflowInstrumentation.Source.StartActivity("start_workflow " + definition.Name, ActivityKind.Producer)
+            : null;
+        activity?.SetTag(WorkflowInstrumentation.WorkflowNameTag, definition.Name);
+        activity?.SetTag(WorkflowInstrumentation.WorkflowVersionTag, definition.Version);
+        activity?.SetTag(WorkflowInstrumentation.InstanceIdTag, instanceId);
+        var parent = activity ?? Activity.Current;
+        var traceParent = parent?.IdFormat == ActivityIdFormat.W3C ? parent.Id : null;
+
+        var started = JournalCodec.EncodeWorkflowStarted(
+            StartEventId(instanceId, definition, input), definition.Name, definition.Version, input, traceParent, parent?.TraceStateString);
+        var claim = runtime.LocalLeaseRequest;
+        var result = await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            ExpectedVersion = ExpectedVersion.NoStream,
+            Events = [started],
+            Instance = new WorkflowInstanceInfo
+            {
+                InstanceId = instanceId,
+                WorkflowName = definition.Name,
+                WorkflowVersion = definition.Version,
+                Status = WorkflowStatus.Running,
+                CreatedAt = now,
+                UpdatedAt = now,
+            },
+            Schedule = [new ScheduledWork(instanceId, dueAt: null, claimFor: claim)],
+        }, cancellationToken).ConfigureAwait(false);
+
+        switch (result.Status)
+        {
+            case CommitStatus.Committed:
+                WorkflowInstrumentation.Started.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, definition.Name));
+                Log.InstanceStarted(runtime.Logger, definition.Name, definition.Version, instanceId);
+                if (result.Claimed.Count > 0)
+                {
+                    var state = new InstanceState(instanceId, definition.Name, definition.Version, new JournalPayload(input), traceParent, parent?.TraceStateString, result.StreamVersion)
+                    {
+                        CreatedAt = now,
+                    };
+                    await runtime.EnqueueAsync(result.Claimed[0], state, liveInput, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    runtime.Wake();
+                }
+
+                return instanceId;
+            case CommitStatus.AlreadyCommitted:
+                return instanceId;
+            default:
+                var existing = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+                throw new WorkflowAlreadyStartedException(instanceId, existing.WorkflowName, existing.WorkflowVersion);
+        }
+    }
+
+    private T Read<T>(JsonElement output, string instanceId)
+    {
+        try
+        {
+            return (T)output.Deserialize(runtime.GetTypeInfo(typeof(T)))!;
+        }
+        catch (JsonException ex)
+        {
+            throw new WorkflowSerializationException($"The output of instance '{instanceId}' cannot be read as {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task PumpJournalAsync(string instanceId, long fromPosition, ChannelWriter<WorkflowUpdate> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var recorded in Store.WatchStreamAsync(instanceId, fromPosition, cancellationToken).ConfigureAwait(false))
+            {
+                var @event = JournalCodec.Decode(recorded);
+                await writer.WriteAsync(@event, cancellationToken).ConfigureAwait(false);
+                if (@event.IsTerminal)
+                {
+                    break;
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    /// <summary>The id of an instance's first event follows from its id, definition and input: starting the same
+    /// instance again appends the same event, which the store recognises as already written.</summary>
+    private static Guid StartEventId(string instanceId, WorkflowDefinition definition, byte[] input)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(instanceId));
+        hash.AppendData([0]);
+        hash.AppendData(Encoding.UTF8.GetBytes(definition.Name));
+        hash.AppendData([0]);
+        Span<byte> version = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(version, definition.Version);
+        hash.AppendData(version);
+        hash.AppendData([0]);
+        hash.AppendData(input);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        digest[6] = (byte)((digest[6] & 0x0F) | 0x80); // version 8: a name-based id of our own
+        digest[8] = (byte)((digest[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(digest[..16], bigEndian: true);
+    }
+
+    private static void ValidateInstanceId(string instanceId)
+    {
+        if (instanceId.Length == 0 || instanceId.Length > StartWorkflowOptions.MaxInstanceIdLength || instanceId.Any(char.IsControl))
+        {
+            throw new ArgumentException(
+                $"The instance id must be 1 to {StartWorkflowOptions.MaxInstanceIdLength} characters with no control characters.",
+                nameof(instanceId));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Workflow.Definitions.Nodes;
+using Workflow.Serialization;
+
+namespace Workflow.Definitions;
+
+internal static class DefinitionValidator
+{
+    private const int MaxNameLength = 100;
+
+    public static IReadOnlyList<string> Validate(WorkflowDefinition definition, JsonSerializerOptions? serializerOptions)
+    {
+        var problems = new List<string>();
+        if (NameProblem(definition.Name) is { } workflowNameProblem)
+        {
+            problems.Add($"The workflow name '{definition.Name}' {workflowNameProblem}.");
+        }
+
+        if (definition.Version < 1)
+        {
+            problems.Add($"The workflow version is {definition.Version}; versions start at 1.");
+        }
+
+        if (definition.Root.Nodes.Count == 0)
+        {
+            problems.Add("The workflow has no steps; add at least one with Then().");
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var node in DefinitionWalker.Nodes(definition.Root))
+        {
+            seen[node.Name] = seen.GetValueOrDefault(node.Name) + 1;
+            if (NameProblem(node.Name) is { } nameProblem)
+            {
+                problems.Add($"The {Describe(node)} name '{node.Name}' {nameProblem}.");
+            }
+
+            switch (node)
+            {
+                case StepNode step when IsTask(step.OutputType):
+                    problems.Add($"Step '{step.Name}' returns a {step.OutputType.Name} from a synchronous delegate; use the asynchronous Then overload (input, context, cancellationToken) so the task is awaited.");
+                    break;
+                case LoopNode { MaxIterations: < 1 } loop:
+                    problems.Add($"Loop '{loop.Name}' has no maximum: maxIterations is {loop.MaxIterations}; give it a limit of at least 1.");
+                    break;
+                case ForEachNode { MaxParallelism: < 1 } forEach:
+                    problems.Add($"For-each '{forEach.Name}' has maxParallelism {forEach.MaxParallelism}; it must be at least 1.");
+                    break;
+                case BranchNode { IsSwitch: true } branch:
+                    ValidateSwitch(branch, problems);
+                    break;
+            }
+
+            if (node is LoopNode { Body.Nodes.Count: 0 } emptyLoop)
+            {
+                problems.Add($"Loop '{emptyLoop.Name}' has an empty body; add at least one step to it.");
+            }
+        }
+
+        foreach (var (name, count) in seen)
+        {
+            if (count > 1)
+            {
+                problems.Add($"The name '{name}' is used by {count} steps or blocks; names must be unique in a workflow because step paths and journal entries refer to them.");
+            }
+        }
+
+        var options = serializerOptions ?? WorkflowJson.DefaultOptions;
+        var checker = new JsonRoundTripChecker(options, problems);
+        checker.Check(definition.InputType, "The workflow input");
+        foreach (var step in DefinitionWalker.Nodes(definition.Root).OfType<StepNode>())
+        {
+            if (!IsTask(step.OutputType))
+            {
+                checker.Check(step.OutputType, $"The output of step '{step.Name}'");
+            }
+        }
+
+        checker.Check(definition.OutputType, "The workflow output");
+        return problems;
+    }
+
+    internal static string? NameProblem(string name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return "is empty";
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            return $"is longer than {MaxNameLength} characters";
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))
+            {
+                return $"contains '{c}'; use only letters, digits, '-', '_' and '.'";
+            }
+        }
+
+        return null;
+    }
+
+    private static void ValidateSwitch(BranchNode branch, List<string> problems)
+    {
+        if (branch.Arms.Count == 0)
+        {
+            problems.Add($"Switch '{branch.Name}' has no cases.");
+        }
+
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var arm in branch.Arms)
+        {
+            if (!keys.Add(arm.Key))
+            {
+                problems.Add($"Switch '{branch.Name}' has two cases with the key '{arm.Key}'; each case needs a distinct key.");
+            }
+
+            if (string.Equals(arm.Key, BranchNode.DefaultArmKey, StringComparison.Ordinal))
+            {
+                problems.Add($"Switch '{branch.Name}' has a case keyed '{BranchNode.DefaultArmKey}', which is reserved for the default arm.");
+            }
+        }
+    }
+
+    private static bool IsTask(Type type) =>
+        typeof(Task).IsAssignableFrom(type)
+        || type == typeof(ValueTask)
+        || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>));
+
+    private static string Describe(FlowNode node) => node switch
+    {
+        StepNode => "step",
+        BranchNode { IsSwitch: true } => "switch",
+        BranchNode => "branch",
+        ParallelNode => "parallel block",
+        ForEachNode => "for-each block",
+        LoopNode => "loop",
+        _ => "node",
+    };
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Workflow.Definitions.Nodes;
+
+namespace Workflow.Definitions;
+
+/// <summary>Renders a definition as a Mermaid flowchart: steps as boxes, branches as diamonds, parallel and
+/// for-each blocks as fork and join nodes, loops with an edge back to their body.</summary>
+internal sealed class MermaidWriter
+{
+    private readonly StringBuilder _text = new();
+    private int _nextId;
+
+    private MermaidWriter()
+    {
+    }
+
+    public static string Write(WorkflowDefinition definition)
+    {
+        var writer = new MermaidWriter();
+        writer._text.Append("flowchart TD\n");
+        writer.Line("start((\"start\"))");
+        var exits = writer.Block(definition.Root, [new Exit("start", null)]);
+        writer.Line("finish((\"end\"))");
+        writer.Connect(exits, "finish");
+        return writer._text.ToString();
+    }
+
+    private List<Exit> Block(FlowBlock block, List<Exit> entries)
+    {
+        var current = entries;
+        foreach (var node in block.Nodes)
+        {
+            current = Node(node, current);
+        }
+
+        return current;
+    }
+
+    private List<Exit> Node(FlowNode node, List<Exit> entries)
+    {
+        switch (node)
+        {
+            case StepNode step:
+            {
+                var id = NewId();
+                Line($"{id}[\"{Escape(step.Name)}\"]");
+                Connect(entries, id);
+                return [new Exit(id, null)];
+            }
+
+            case BranchNode branch:
+            {
+                var id = NewId();
+                Line($"{id}{{\"{Escape(branch.Name)}\"}}");
+                Connect(entries, id);
+                var exits = new List<Exit>();
+                var arms = branch.DefaultArm is null ? branch.Arms : [.. branch.Arms, branch.DefaultArm];
+                foreach (var arm in arms)
+                {
+                    var label = arm.Key == BranchNode.DefaultArmKey ? "default" : arm.Key;
+                    exits.AddRange(Block(arm.Block, [new Exit(id, label)]));
+                }
+
+                return exits;
+            }
+
+            case ParallelNode parallel:
+            {
+                var fork = NewId();
+                var join = NewId();
+                Line($"{fork}[/\"{Escape(parallel.Name)}: fork\"/]");
+                Connect(entries, fork);
+                var exits = new List<Exit>();
+                foreach (var branch in parallel.Branches)
+                {
+                    exits.AddRange(Block(branch, [new Exit(fork, null)]));
+                }
+
+                Line($"{join}[\\\"{Escape(parallel.Name)}: join\"\\]");
+                Connect(exits, join);
+                return [new Exit(join, null)];
+            }
+
+            case ForEachNode forEach:
+            {
+                var fork = NewId();
+                var join = NewId();
+                Line($"{fork}[/\"{Escape(forEach.Name)}: for each (max {forEach.MaxParallelism.ToString(CultureInfo.InvariantCulture)} at once)\"/]");
+                Connect(entries, fork);
+                var exits = Block(forEach.Body, [new Exit(fork, "each item")]);
+                Line($"{join}[\\\"{Escape(forEach.Name)}: collect\"\\]");
+                Connect(exits, join);
+                return [new Exit(join, null)];
+            }
+
+            case LoopNode loop:
+            {
+                var start = NewId();
+                var check = NewId();
+                Line($"{start}((\"{Escape(loop.Name)}\"))");
+                Connect(entries, start);
+                var exits = Block(loop.Body, [new Exit(start, null)]);
+                Line($"{check}{{\"{Escape(loop.Name)}: done? (max {loop.MaxIterations.ToString(CultureInfo.InvariantCulture)})\"}}");
+                Connect(exits, check);
+                Line($"{check} -->|no| {start}");
+                return [new Exit(check, "yes")];
+            }
+
+            default:
+                throw new InvalidOperationException($"Unknown node type {node.GetType().Name}.");
+        }
+    }
+
+    private void Connect(List<Exit> from, string to)
+    {
+        foreach (var exit in from)
+        {
+            Line(exit.Label is null ? $"{exit.Id} --> {to}" : $"{exit.Id} -->|{Escape(exit.Label)}| {to}");
+        }
+    }
+
+    private string NewId() => "n" + (_nextId++).ToString(CultureInfo.InvariantCulture);
+
+    private void Line(string line) => _text.Append("    ").Append(line).Append('\n');
+
+    private static string Escape(string text) => text.Replace("\"", "#quot;", StringComparison.Ordinal);
+
+    private readonly record struct Exit(string Id, string? Label);
+}

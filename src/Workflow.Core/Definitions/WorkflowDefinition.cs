@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Workflow.Definitions.Nodes;
+using Workflow.Exceptions;
+
+namespace Workflow.Definitions;
+
+/// <summary>
+/// A validated, immutable workflow graph with a name and a version. Build one with
+/// <see cref="Create{TInput}(string, int)"/> and register it with <c>AddWorkflow</c>; an instance keeps the version
+/// it started with.
+/// </summary>
+public abstract class WorkflowDefinition
+{
+    private IReadOnlyList<string>? _stepNames;
+
+    private protected WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions)
+    {
+        Name = name;
+        Version = version;
+        Description = description;
+        Root = root;
+        DefaultStepOptions = defaultStepOptions;
+    }
+
+    /// <summary>Gets the name of the workflow: letters, digits, '-', '_' and '.'.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the version of the workflow, from 1.</summary>
+    public int Version { get; }
+
+    /// <summary>Gets the description of the workflow, if any.</summary>
+    public string? Description { get; }
+
+    /// <summary>Gets the input type of the workflow.</summary>
+    public abstract Type InputType { get; }
+
+    /// <summary>Gets the output type of the workflow.</summary>
+    public abstract Type OutputType { get; }
+
+    /// <summary>Gets the names of the steps, in the order they appear in the graph.</summary>
+    public IReadOnlyList<string> StepNames => _stepNames ??= [.. DefinitionWalker.Nodes(Root).OfType<StepNode>().Select(static s => s.Name)];
+
+    internal FlowBlock Root { get; }
+
+    internal StepOptions? DefaultStepOptions { get; }
+
+    /// <summary>Starts building a workflow.</summary>
+    /// <typeparam name="TInput">The input type of the workflow; System.Text.Json must round-trip it.</typeparam>
+    /// <param name="name">The name of the workflow: letters, digits, '-', '_' and '.'.</param>
+    /// <param name="version">The version, from 1. Register a new version when in-flight instances cannot follow a change.</param>
+    /// <returns>The builder of the first step.</returns>
+    public static WorkflowBuilder<TInput, TInput> Create<TInput>(string name, int version = 1)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var draft = new DefinitionDraft(name, version, typeof(TInput));
+        return new WorkflowBuilder<TInput, TInput>(draft, draft.Root);
+    }
+
+    /// <summary>Renders the workflow as a Mermaid flowchart.</summary>
+    /// <returns>The Mermaid source, starting with <c>flowchart TD</c>.</returns>
+    public string ToMermaid() => MermaidWriter.Write(this);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} v{Version}";
+
+    /// <summary>Finds every problem of the definition, checking serializability with the given options.</summary>
+    internal IReadOnlyList<string> Validate(JsonSerializerOptions? serializerOptions) =>
+        DefinitionValidator.Validate(this, serializerOptions);
+
+    internal void ThrowIfInvalid(JsonSerializerOptions? serializerOptions)
+    {
+        var problems = Validate(serializerOptions);
+        if (problems.Count > 0)
+        {
+            throw new WorkflowDefinitionException(Name, problems);
+        }
+    }
+}
+
+/// <summary>A validated workflow that takes a <typeparamref name="TInput"/> and produces a <typeparamref name="TOutput"/>.</summary>
+/// <typeparam name="TInput">The input type.</typeparam>
+/// <typeparam name="TOutput">The output type.</typeparam>
+public sealed class WorkflowDefinition<TInput, TOutput> : WorkflowDefinition
+{
+    internal WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions)
+        : base(name, version, description, root, defaultStepOptions)
+    {
+    }
+
+    /// <inheritdoc />
+    public override Type InputType => typeof(TInput);
+
+    /// <inheritdoc />
+    public override Type OutputType => typeof(TOutput);
+}

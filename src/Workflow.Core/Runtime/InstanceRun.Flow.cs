@@ -1,0 +1,185 @@
+using System.Globalization;
+using Workflow.Definitions.Nodes;
+using Workflow.Exceptions;
+using Workflow.Runtime.Journal;
+
+namespace Workflow.Runtime;
+
+internal sealed partial class InstanceRun
+{
+    private async ValueTask<object?> RunBlockAsync(FlowBlock block, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var value = input;
+        foreach (var node in block.Nodes)
+        {
+            value = node switch
+            {
+                StepNode step => await RunStepAsync(step, scope, value, cancellationToken).ConfigureAwait(false),
+                BranchNode branch => await RunBranchAsync(branch, scope, value, cancellationToken).ConfigureAwait(false),
+                ParallelNode parallel => await RunParallelAsync(parallel, scope, value, cancellationToken).ConfigureAwait(false),
+                ForEachNode forEach => await RunForEachAsync(forEach, scope, value, cancellationToken).ConfigureAwait(false),
+                LoopNode loop => await RunLoopAsync(loop, scope, value, cancellationToken).ConfigureAwait(false),
+                _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
+            };
+        }
+
+        return value;
+    }
+
+    private async ValueTask<object?> RunBranchAsync(BranchNode branch, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(branch.Name);
+        var key = _state.GetBranch(path);
+        BranchArm? arm;
+        if (key is not null)
+        {
+            arm = branch.FindArm(key)
+                ?? throw new WorkflowNondeterminismException(InstanceId, $"the journal took arm '{key}' of '{path}', which the definition no longer has.");
+        }
+        else
+        {
+            key = Evaluate(path, () => branch.SelectArm(input));
+            arm = branch.FindArm(key) ?? branch.DefaultArm;
+            if (arm is null)
+            {
+                throw new StepFailureSignal(path, 1, new WorkflowFailure("Workflow.NoMatchingCase", $"Switch '{path}' has no case for the key '{key}' and no default arm.")
+                {
+                    NonRetryable = true,
+                    StepPath = path,
+                }, cause: null);
+            }
+
+            key = arm.Key;
+            _state.RecordBranch(path, key);
+            QueueDecision(JournalCodec.EncodeBranchTaken(Runtime.NewEventId(), path, key));
+        }
+
+        return await RunBlockAsync(arm.Block, scope.Enter(path), input, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<object?> RunParallelAsync(ParallelNode parallel, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(parallel.Name);
+        var inner = scope.Enter(path);
+        var outputs = await RunConcurrentlyAsync(
+            parallel.Branches.Count,
+            parallel.Branches.Count,
+            (index, token) => RunBlockAsync(parallel.Branches[index], inner, input, token),
+            cancellationToken).ConfigureAwait(false);
+        return Evaluate(path, () => parallel.Join(outputs));
+    }
+
+    private async ValueTask<object?> RunForEachAsync(ForEachNode forEach, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(forEach.Name);
+        var items = Evaluate(path, () => forEach.SelectItems(input));
+        var outputs = await RunConcurrentlyAsync(
+            items.Count,
+            forEach.MaxParallelism,
+            (index, token) => RunBlockAsync(forEach.Body, scope.Enter(IndexedPath(path, index)), items[index], token),
+            cancellationToken).ConfigureAwait(false);
+        return forEach.Collect(outputs);
+    }
+
+    private async ValueTask<object?> RunLoopAsync(LoopNode loop, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(loop.Name);
+        var value = input;
+        for (var iteration = 0; ; iteration++)
+        {
+            value = await RunBlockAsync(loop.Body, scope.Enter(IndexedPath(path, iteration)), value, cancellationToken).ConfigureAwait(false);
+            var continues = _state.GetLoopDecision(path, iteration);
+            if (continues is null)
+            {
+                var current = value;
+                var done = Evaluate(path, () => loop.Until(current));
+                var limitReached = !done && iteration + 1 >= loop.MaxIterations;
+                continues = !done && !limitReached;
+                _state.RecordLoopDecision(path, iteration, continues.Value);
+                QueueDecision(JournalCodec.EncodeLoopIterationCompleted(Runtime.NewEventId(), path, iteration, continues.Value, limitReached));
+            }
+
+            if (!continues.Value)
+            {
+                return value;
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> bodies, at most <paramref name="parallelism"/> at once. When one fails,
+    /// the others are canceled; the error that wins is a fence, then a step failure (the lowest index), then a cancellation.</summary>
+    private static async ValueTask<object?[]> RunConcurrentlyAsync(
+        int count, int parallelism, Func<int, CancellationToken, ValueTask<object?>> body, CancellationToken cancellationToken)
+    {
+        var outputs = new object?[count];
+        if (count == 0)
+        {
+            return outputs;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var errors = new Exception?[count];
+        var next = -1;
+
+        async Task WorkerAsync()
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < count)
+            {
+                try
+                {
+                    linked.Token.ThrowIfCancellationRequested();
+                    outputs[index] = await body(index, linked.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    errors[index] = ex;
+                    await linked.CancelAsync().ConfigureAwait(false);
+                }
+            }
+        }
+
+        var workers = new Task[Math.Min(count, parallelism)];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = WorkerAsync();
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        var winner = errors.FirstOrDefault(static e => e is RunFencedSignal or RunStoppingSignal)
+            ?? errors.FirstOrDefault(static e => e is StepFailureSignal or WorkflowNondeterminismException)
+            ?? errors.FirstOrDefault(static e => e is not null and not OperationCanceledException)
+            ?? errors.FirstOrDefault(static e => e is not null);
+        if (winner is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(winner);
+        }
+
+        return outputs;
+    }
+
+    /// <summary>Runs a user callback of the graph (a condition, a selector, a join): when it throws, the instance
+    /// fails at <paramref name="path"/>, without retries: the callback depends only on journaled values.</summary>
+    private T Evaluate<T>(string path, Func<T> callback)
+    {
+        try
+        {
+            return callback();
+        }
+        catch (Exception ex) when (ex is not (StepFailureSignal or RunFencedSignal or RunStoppingSignal or OperationCanceledException))
+        {
+            var failure = Runtime.FailureConverter.ToFailure(ex);
+            throw new StepFailureSignal(path, 1, new WorkflowFailure(failure.ErrorType, failure.Message)
+            {
+                StackTrace = failure.StackTrace,
+                Details = failure.Details,
+                Cause = failure.Cause,
+                NonRetryable = true,
+                StepPath = path,
+            }, ex);
+        }
+    }
+
+    private static string IndexedPath(string path, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{path}[{index}]");
+}

@@ -1,0 +1,142 @@
+using Workflow.Client;
+using Workflow.Runtime.Journal;
+using Workflow.Storage;
+
+namespace Workflow.Runtime;
+
+internal sealed partial class InstanceRun
+{
+    // Conflicts come from events others append (a cancel request); each is cheap to fold. Far more than this in a row
+    // means something writes to the stream in a loop.
+    private const int MaxConflictRetries = 100;
+
+    private readonly SemaphoreSlim _journalGate = new(1, 1);
+    private readonly Lock _decisionGate = new();
+    private List<EventData>? _pendingDecisions;
+
+    /// <summary>Queues a decision (a branch taken, a loop iteration) to be journaled with the next commit: nothing
+    /// depends on it durably until a step after it completes.</summary>
+    private void QueueDecision(EventData decision)
+    {
+        lock (_decisionGate)
+        {
+            (_pendingDecisions ??= []).Add(decision);
+        }
+    }
+
+    /// <summary>Appends events under the lease at the state's version; on a conflict, folds what others appended and
+    /// tries again. Never observes a step's cancellation token: a commit that started finishes.</summary>
+    private async Task CommitAsync(IReadOnlyList<EventData> events, bool complete, WorkflowStatus? status)
+    {
+        await _journalGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            ThrowIfFenced();
+            List<EventData>? decisions;
+            lock (_decisionGate)
+            {
+                decisions = _pendingDecisions;
+                _pendingDecisions = null;
+            }
+
+            var all = decisions is null ? events : [.. decisions, .. events];
+            var header = status is { } s ? Runtime.CreateInfo(_state, s) : null;
+            for (var attempt = 0; ; attempt++)
+            {
+                var result = await Runtime.Store.CommitAsync(new WorkflowCommit
+                {
+                    InstanceId = InstanceId,
+                    ExpectedVersion = ExpectedVersion.Exactly(_state.Version),
+                    Events = all,
+                    Lease = Lease,
+                    CompleteLease = complete,
+                    Instance = header,
+                }).ConfigureAwait(false);
+                switch (result.Status)
+                {
+                    case CommitStatus.Committed:
+                    case CommitStatus.AlreadyCommitted:
+                        _state.Version = result.StreamVersion;
+                        return;
+                    case CommitStatus.LeaseLost:
+                        Fence("the store rejected the lease");
+                        throw new RunFencedSignal("The store rejected this node's lease: another node holds the instance.");
+                    case CommitStatus.VersionConflict when attempt < MaxConflictRetries:
+                        await FoldNewEventsAsync().ConfigureAwait(false);
+                        break;
+                    default:
+                        throw new InvalidOperationException(
+                            $"Instance '{InstanceId}' kept conflicting after {MaxConflictRetries} attempts to append; something appends to its stream continuously.");
+                }
+            }
+        }
+        finally
+        {
+            _journalGate.Release();
+        }
+    }
+
+    /// <summary>Folds events appended by others (cancel requests). Events only a lease holder writes mean another
+    /// node runs the instance: this run is fenced off.</summary>
+    private async Task FoldNewEventsAsync()
+    {
+        while (true)
+        {
+            var batch = await Runtime.Store.ReadStreamAsync(InstanceId, _state.Version + 1, ReadDirection.Forward, 500).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var recorded in batch)
+            {
+                var @event = JournalCodec.Decode(recorded);
+                if (@event is not (WorkflowCancelRequestedEvent or UnknownHistoryEvent))
+                {
+                    Fence("another node wrote to the instance");
+                    throw new RunFencedSignal($"Another node appended {@event.EventType} to instance '{InstanceId}'.");
+                }
+
+                _state.Apply(@event);
+            }
+
+            if (_state.CancelRequested)
+            {
+                CancelSteps();
+            }
+        }
+    }
+
+    /// <summary>Folds what others appended since this run last wrote (called when the local client raised something).</summary>
+    public async Task RefreshAsync()
+    {
+        await _journalGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_fencedReason is null)
+            {
+                await FoldNewEventsAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _journalGate.Release();
+        }
+    }
+
+    public async ValueTask<T> RunOnceAsync<T>(string stepPath, string key, Func<CancellationToken, Task<T>> action, CancellationToken stepToken, CancellationToken cancellationToken)
+    {
+        var typeInfo = Runtime.GetTypeInfo(typeof(T));
+        if (_state.TryGetSubResult(stepPath, key, out var journaled))
+        {
+            return (T)journaled.Deserialize(typeInfo)!;
+        }
+
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(stepToken, cancellationToken) : null;
+        var value = await action(linked?.Token ?? stepToken).ConfigureAwait(false);
+        var bytes = Runtime.Serialize(value, typeof(T), $"the result of '{key}' in step '{stepPath}'");
+        await CommitAsync([JournalCodec.EncodeSubResult(Runtime.NewEventId(), stepPath, key, bytes)], complete: false, status: null).ConfigureAwait(false);
+        _state.RecordSubResult(stepPath, key, new JournalPayload(bytes));
+        return value;
+    }
+}

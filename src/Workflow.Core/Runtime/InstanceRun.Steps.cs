@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Workflow.Client;
+using Workflow.Definitions.Nodes;
+using Workflow.Internal;
+using Workflow.Runtime.Journal;
+using Workflow.Steps;
+using Workflow.Telemetry;
+
+namespace Workflow.Runtime;
+
+internal sealed partial class InstanceRun
+{
+    internal static readonly ResiliencePropertyKey<StepExecution> ExecutionKey = new("workflow.step-execution");
+
+    private async ValueTask<object?> RunStepAsync(StepNode step, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(step.Name);
+        if (_state.TryGetStep(path, out var completed))
+        {
+            return completed.HasLiveValue ? completed.LiveValue : completed.Output.Deserialize(Runtime.GetTypeInfo(step.OutputType));
+        }
+
+        if (_stopRequested)
+        {
+            throw new RunStoppingSignal();
+        }
+
+        ThrowIfFenced();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_state.CancelRequested)
+        {
+            throw new OperationCanceledException("The instance was canceled.");
+        }
+
+        var execution = new StepExecution(this, step, scope, path, input, _state.FailedAttempts(path) + 1);
+        using var activity = StartStepActivity(step, path);
+        StepResult result;
+        try
+        {
+            result = await execution.RunAsync(Runtime.GetPipeline(Definition, step), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsStepError(ex, execution, cancellationToken))
+        {
+            var failure = Runtime.FailureConverter.ToFailure(ex).WithStepPath(path);
+            activity?.SetTag(WorkflowInstrumentation.StepAttemptTag, execution.Attempt);
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+            activity?.AddException(ex);
+            Log.StepFailed(Logger, ex, path, InstanceId, execution.Attempt);
+            throw new StepFailureSignal(path, execution.Attempt, failure, ex);
+        }
+
+        await CommitAsync(
+            [JournalCodec.EncodeStepCompleted(Runtime.NewEventId(), path, execution.Attempt, result.Bytes, result.Metadata)],
+            complete: false,
+            status: null).ConfigureAwait(false);
+        _state.RecordStep(path, result.Output, result.Bytes);
+        activity?.SetTag(WorkflowInstrumentation.StepAttemptTag, execution.Attempt);
+        activity?.SetStatus(ActivityStatusCode.Ok);
+        if (Runtime.Options.EnableSensitiveData && Logger.IsEnabled(LogLevel.Trace))
+        {
+            Log.StepCompleted(Logger, path, InstanceId, System.Text.Encoding.UTF8.GetString(result.Bytes));
+        }
+
+        return result.Output;
+    }
+
+    private bool IsStepError(Exception exception, StepExecution execution, CancellationToken cancellationToken) =>
+        exception is not (RunFencedSignal or RunStoppingSignal or StepFailureSignal)
+        && _fencedReason is null
+        && execution.JournalError is null
+        && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    private Activity? StartStepActivity(StepNode step, string path)
+    {
+        if (!WorkflowInstrumentation.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = WorkflowInstrumentation.Source.StartActivity("execute_step " + step.Name);
+        activity?.SetTag(WorkflowInstrumentation.WorkflowNameTag, Definition.Name);
+        activity?.SetTag(WorkflowInstrumentation.StepNameTag, step.Name);
+        activity?.SetTag(WorkflowInstrumentation.StepPathTag, path);
+        activity?.SetTag(WorkflowInstrumentation.InstanceIdTag, InstanceId);
+        return activity;
+    }
+
+    internal readonly record struct StepResult(object? Output, byte[] Bytes, IReadOnlyDictionary<string, string>? Metadata);
+
+    /// <summary>The attempts of one step in one run: the attempt number, and the retries journaled as they happen.</summary>
+    internal sealed class StepExecution(InstanceRun run, StepNode step, RunScope scope, string path, object? input, int firstAttempt)
+    {
+        public int Attempt { get; private set; } = firstAttempt;
+
+        /// <summary>Gets the error of a failed journal write during a retry: a store problem, not a step failure.</summary>
+        public Exception? JournalError { get; private set; }
+
+        public async ValueTask<StepResult> RunAsync(ResiliencePipeline? pipeline, CancellationToken cancellationToken)
+        {
+            if (pipeline is null)
+            {
+                return await RunAttemptAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            try
+            {
+                context.Properties.Set(ExecutionKey, this);
+                return await pipeline.ExecuteAsync(
+                    static (context, execution) => execution.RunAttemptAsync(context.CancellationToken), context, this).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+        }
+
+        public async ValueTask<StepResult> RunAttemptAsync(CancellationToken cancellationToken)
+        {
+            var runtime = run.Runtime;
+            if (runtime.Updates.HasSubscribers(run.InstanceId))
+            {
+                runtime.Updates.Publish(new StepStartedUpdate(run.InstanceId, path, Attempt));
+            }
+
+            var started = WorkflowInstrumentation.StepDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+            var context = new StepContext(run, step, scope, path, Attempt, cancellationToken);
+            var outcome = "failed";
+            try
+            {
+                var output = await step.Invoker(input, context, cancellationToken).ConfigureAwait(false);
+                var bytes = runtime.Serialize(output, step.OutputType, $"the output of step '{path}'");
+                outcome = "completed";
+                return new StepResult(output, bytes, context.Metadata);
+            }
+            finally
+            {
+                await context.ReleaseAsync().ConfigureAwait(false);
+                if (started != 0)
+                {
+                    WorkflowInstrumentation.StepDuration.Record(
+                        Stopwatch.GetElapsedTime(started).TotalSeconds,
+                        new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, run.Definition.Name),
+                        new KeyValuePair<string, object?>(WorkflowInstrumentation.StepNameTag, step.Name),
+                        new KeyValuePair<string, object?>(WorkflowInstrumentation.StepOutcomeTag, outcome));
+                }
+            }
+        }
+
+        /// <summary>Journals a failed attempt before the retry's delay, so the history and the next attempt number
+        /// survive a crash during the delay.</summary>
+        public async ValueTask OnRetryAsync(Exception? exception, TimeSpan retryDelay)
+        {
+            var failure = (exception is null
+                ? new WorkflowFailure("Workflow.UnexpectedResult", "The attempt was retried without an exception.")
+                : run.Runtime.FailureConverter.ToFailure(exception)).WithStepPath(path);
+            try
+            {
+                await run.CommitAsync(
+                    [JournalCodec.EncodeStepAttemptFailed(run.Runtime.NewEventId(), path, Attempt, failure, retryDelay)],
+                    complete: false,
+                    status: null).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                JournalError = ex;
+                throw;
+            }
+
+            run._state.RecordFailedAttempt(path, Attempt);
+            if (exception is not null)
+            {
+                Log.StepRetrying(run.Logger, exception, path, run.InstanceId, Attempt, retryDelay);
+            }
+
+            Attempt++;
+        }
+    }
+}

@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Workflow.Client;
+using Workflow.Definitions;
+using Workflow.Exceptions;
+using Workflow.Internal;
+using Workflow.Runtime.Journal;
+using Workflow.Storage;
+using Workflow.Telemetry;
+
+namespace Workflow.Runtime;
+
+/// <summary>
+/// One run of an instance on this node, under one lease: it walks the definition from the start, replaying what
+/// the journal holds and running what it does not, until the instance ends or the run must stop.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The run disposes its token source when RunAsync ends; the semaphore never allocates a wait handle.")]
+internal sealed partial class InstanceRun
+{
+    private readonly InstanceState _state;
+    private readonly CancellationTokenSource _runCts = new();
+    private readonly object? _liveInput;
+    private readonly bool _hasLiveInput;
+    private object? _input;
+    private bool _inputLoaded;
+    private volatile bool _stopRequested;
+    private volatile string? _fencedReason;
+
+    public InstanceRun(WorkflowRuntime runtime, WorkflowDefinition definition, InstanceState state, WorkLease lease, object? liveInput, bool hasLiveInput)
+    {
+        Runtime = runtime;
+        Definition = definition;
+        _state = state;
+        Lease = lease;
+        _liveInput = liveInput;
+        _hasLiveInput = hasLiveInput;
+    }
+
+    public WorkflowRuntime Runtime { get; }
+
+    public WorkflowDefinition Definition { get; }
+
+    public WorkLease Lease { get; }
+
+    public string InstanceId => _state.InstanceId;
+
+    private ILogger Logger => Runtime.Logger;
+
+    /// <summary>Runs the instance until it ends or the run has to stop; never throws.</summary>
+    public async Task RunAsync()
+    {
+        using var activity = StartRunActivity();
+        try
+        {
+            if (_state.Status.IsTerminal())
+            {
+                await CommitAsync([], complete: true, status: null).ConfigureAwait(false);
+                return;
+            }
+
+            if (_state.CancelRequested)
+            {
+                await FinishCanceledAsync(activity).ConfigureAwait(false);
+                return;
+            }
+
+            var output = await RunBlockAsync(Definition.Root, RunScope.Root, LoadInput(), _runCts.Token).ConfigureAwait(false);
+            byte[] bytes;
+            try
+            {
+                bytes = Runtime.Serialize(output, Definition.OutputType, "the workflow output");
+            }
+            catch (WorkflowSerializationException ex)
+            {
+                throw new StepFailureSignal(Definition.Root.Nodes[^1].Name, 1, Runtime.FailureConverter.ToFailure(ex), ex);
+            }
+
+            await CommitAsync([JournalCodec.EncodeWorkflowCompleted(Runtime.NewEventId(), bytes)], complete: true, WorkflowStatus.Completed).ConfigureAwait(false);
+            WorkflowInstrumentation.Completed.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name));
+            activity?.SetStatus(ActivityStatusCode.Ok);
+            Log.InstanceCompleted(Logger, Definition.Name, InstanceId);
+        }
+        catch (Exception ex) when (_fencedReason is not null || ex is RunFencedSignal)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "lease lost");
+            Log.LeaseLost(Logger, Runtime.NodeId, InstanceId);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException or StepFailureSignal) && _state.CancelRequested)
+        {
+            await FinishSafelyAsync(() => FinishCanceledAsync(activity)).ConfigureAwait(false);
+        }
+        catch (StepFailureSignal failure)
+        {
+            await FinishSafelyAsync(() => FinishFailedAsync(failure, activity)).ConfigureAwait(false);
+        }
+        catch (RunStoppingSignal)
+        {
+            await ReleaseAsync(dueAt: null).ConfigureAwait(false);
+        }
+        catch (WorkflowNondeterminismException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Log.Nondeterminism(Logger, ex, InstanceId, Runtime.Options.BlockedInstanceRetryDelay);
+            await ReleaseAsync(Runtime.TimeProvider.GetUtcNow() + Runtime.Options.BlockedInstanceRetryDelay).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The store failed or something unforeseen happened: nothing is lost, the instance runs again later.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Log.RunError(Logger, ex, InstanceId, Runtime.Options.PollInterval);
+            await ReleaseAsync(Runtime.TimeProvider.GetUtcNow() + Runtime.Options.PollInterval).ConfigureAwait(false);
+        }
+        finally
+        {
+            _runCts.Dispose();
+        }
+    }
+
+    /// <summary>Stops the run at the next step boundary; steps in flight finish and are journaled.</summary>
+    public void RequestStop() => _stopRequested = true;
+
+    /// <summary>Fences the run off: it writes nothing more, and its steps see their token canceled.</summary>
+    public void Fence(string reason)
+    {
+        _fencedReason ??= reason;
+        CancelSteps();
+    }
+
+    /// <summary>Abandons the run at shutdown: its steps are canceled, nothing more is written and the lease is released.</summary>
+    public async Task AbandonAsync()
+    {
+        Fence("abandoned at shutdown");
+        await _journalGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Runtime.Store.ReleaseAsync(Lease).ConfigureAwait(false);
+        }
+        finally
+        {
+            _journalGate.Release();
+        }
+    }
+
+    public T GetInput<T>()
+    {
+        var input = LoadInput();
+        return input is T typed ? typed : (T)_state.Input.Deserialize(Runtime.GetTypeInfo(typeof(T)))!;
+    }
+
+    public bool TryGetStepOutput<T>(RunScope scope, string stepName, out T value)
+    {
+        for (var current = scope; current is not null; current = current.Parent)
+        {
+            if (_state.TryGetStep(current.PathOf(stepName), out var step))
+            {
+                value = step.HasLiveValue && step.LiveValue is T live
+                    ? live
+                    : (T)step.Output.Deserialize(Runtime.GetTypeInfo(typeof(T)))!;
+                return true;
+            }
+        }
+
+        value = default!;
+        return false;
+    }
+
+    public void Publish(string stepPath, string? callId, string? message, object? data)
+    {
+        if (Runtime.Updates.HasSubscribers(InstanceId))
+        {
+            Runtime.Updates.Publish(new StepProgressUpdate(InstanceId, stepPath, callId, message, data));
+        }
+    }
+
+    public void PublishReset(string stepPath, string callId)
+    {
+        if (Runtime.Updates.HasSubscribers(InstanceId))
+        {
+            Runtime.Updates.Publish(new StepStreamResetUpdate(InstanceId, stepPath, callId));
+        }
+    }
+
+    private object? LoadInput()
+    {
+        if (!_inputLoaded)
+        {
+            _input = _hasLiveInput ? _liveInput : _state.Input.Deserialize(Runtime.GetTypeInfo(Definition.InputType));
+            _inputLoaded = true;
+        }
+
+        return _input;
+    }
+
+    private void CancelSteps()
+    {
+        try
+        {
+            _runCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run has ended.
+        }
+    }
+
+    private void ThrowIfFenced()
+    {
+        if (_fencedReason is { } reason)
+        {
+            throw new RunFencedSignal(reason);
+        }
+    }
+
+    private async Task FinishCanceledAsync(Activity? activity)
+    {
+        await CommitAsync([JournalCodec.EncodeWorkflowCanceled(Runtime.NewEventId(), _state.CancelReason)], complete: true, WorkflowStatus.Canceled).ConfigureAwait(false);
+        WorkflowInstrumentation.Canceled.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name));
+        activity?.SetStatus(ActivityStatusCode.Error, "canceled");
+        Log.InstanceCanceled(Logger, Definition.Name, InstanceId);
+    }
+
+    private async Task FinishFailedAsync(StepFailureSignal failure, Activity? activity)
+    {
+        var events = new[]
+        {
+            JournalCodec.EncodeStepFailed(Runtime.NewEventId(), failure.StepPath, failure.Attempt, failure.Failure),
+            JournalCodec.EncodeWorkflowFailed(Runtime.NewEventId(), failure.Failure),
+        };
+        await CommitAsync(events, complete: true, WorkflowStatus.Failed).ConfigureAwait(false);
+        WorkflowInstrumentation.Failed.Add(
+            1,
+            new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name),
+            new KeyValuePair<string, object?>(WorkflowInstrumentation.ErrorTypeTag, failure.Failure.ErrorType));
+        activity?.SetStatus(ActivityStatusCode.Error, failure.Failure.Message);
+        Log.InstanceFailed(Logger, Definition.Name, InstanceId, failure.StepPath, failure.Failure.ErrorType, failure.Failure.Message);
+    }
+
+    private async Task FinishSafelyAsync(Func<Task> finish)
+    {
+        try
+        {
+            await finish().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (_fencedReason is not null || ex is RunFencedSignal)
+        {
+            Log.LeaseLost(Logger, Runtime.NodeId, InstanceId);
+        }
+        catch (Exception ex)
+        {
+            Log.RunError(Logger, ex, InstanceId, Runtime.Options.PollInterval);
+            await ReleaseAsync(Runtime.TimeProvider.GetUtcNow() + Runtime.Options.PollInterval).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReleaseAsync(DateTimeOffset? dueAt)
+    {
+        if (_fencedReason is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _journalGate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await Runtime.Store.ReleaseAsync(Lease, dueAt).ConfigureAwait(false);
+            }
+            finally
+            {
+                _journalGate.Release();
+            }
+        }
+        catch (Exception ex)
+        {
+            // The lease expires by itself and another node (or this one) claims the instance again.
+            Log.StoreError(Logger, ex, "releasing a lease");
+        }
+    }
+
+    private Activity? StartRunActivity()
+    {
+        if (!WorkflowInstrumentation.Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext.TryParse(_state.TraceParent, _state.TraceState, isRemote: true, out var parent);
+        var activity = WorkflowInstrumentation.Source.StartActivity(ActivityKind.Internal, parent, name: "run_workflow " + Definition.Name);
+        activity?.SetTag(WorkflowInstrumentation.WorkflowNameTag, Definition.Name);
+        activity?.SetTag(WorkflowInstrumentation.WorkflowVersionTag, Definition.Version);
+        activity?.SetTag(WorkflowInstrumentation.InstanceIdTag, InstanceId);
+        return activity;
+    }
+}

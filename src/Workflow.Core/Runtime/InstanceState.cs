@@ -1,0 +1,211 @@
+using Workflow.Client;
+using Workflow.Runtime.Journal;
+
+namespace Workflow.Runtime;
+
+/// <summary>
+/// The state of an instance: the fold of its journal. Recovery reads the stream and folds it; a node that runs the
+/// instance keeps it in memory and folds what it writes. Safe for the concurrent branches of one run.
+/// </summary>
+internal sealed class InstanceState
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CompletedStep> _steps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _failedAttempts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _branches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _loopDecisions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Path, string Key), JournalPayload> _subResults = [];
+
+    public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
+    {
+        InstanceId = instanceId;
+        WorkflowName = workflowName;
+        WorkflowVersion = workflowVersion;
+        Input = input;
+        TraceParent = traceParent;
+        TraceState = traceState;
+        Version = version;
+    }
+
+    public string InstanceId { get; }
+
+    public string WorkflowName { get; }
+
+    public int WorkflowVersion { get; }
+
+    public JournalPayload Input { get; }
+
+    public string? TraceParent { get; }
+
+    public string? TraceState { get; }
+
+    /// <summary>Gets when the instance started, when known.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Gets or sets the version of the stream this state reflects: the expected version of the next commit.</summary>
+    public long Version { get; set; }
+
+    public WorkflowStatus Status { get; private set; } = WorkflowStatus.Running;
+
+    public bool CancelRequested { get; private set; }
+
+    public string? CancelReason { get; private set; }
+
+    /// <summary>Folds a whole stream, which must start with <c>workflow.started</c>.</summary>
+    public static InstanceState Fold(IReadOnlyList<WorkflowHistoryEvent> events)
+    {
+        if (events.Count == 0 || events[0] is not WorkflowStartedEvent started)
+        {
+            throw new InvalidOperationException("The instance's stream does not start with a workflow.started event.");
+        }
+
+        var state = new InstanceState(
+            started.InstanceId, started.WorkflowName, started.WorkflowVersion, new JournalPayload(started.Input), started.TraceParent, started.TraceState, 1)
+        {
+            CreatedAt = started.Timestamp,
+        };
+        for (var i = 1; i < events.Count; i++)
+        {
+            state.Apply(events[i]);
+        }
+
+        return state;
+    }
+
+    /// <summary>Folds one event into the state and moves its version to the event's position.</summary>
+    public void Apply(WorkflowHistoryEvent @event)
+    {
+        lock (_gate)
+        {
+            switch (@event)
+            {
+                case StepCompletedEvent completed:
+                    _steps.TryAdd(completed.StepPath, new CompletedStep(new JournalPayload(completed.Output)));
+                    break;
+                case StepAttemptFailedEvent attemptFailed:
+                    _failedAttempts[attemptFailed.StepPath] = Math.Max(_failedAttempts.GetValueOrDefault(attemptFailed.StepPath), attemptFailed.Attempt);
+                    break;
+                case StepSubResultRecordedEvent subResult:
+                    _subResults.TryAdd((subResult.StepPath, subResult.Key), new JournalPayload(subResult.Value));
+                    break;
+                case BranchTakenEvent branch:
+                    _branches.TryAdd(branch.Path, branch.Arm);
+                    break;
+                case LoopIterationCompletedEvent loop:
+                    _loopDecisions.TryAdd(LoopKey(loop.Path, loop.Iteration), loop.Continues);
+                    break;
+                case WorkflowCancelRequestedEvent cancel:
+                    if (!CancelRequested)
+                    {
+                        CancelRequested = true;
+                        CancelReason = cancel.Reason;
+                    }
+
+                    break;
+                case WorkflowCompletedEvent:
+                    Status = WorkflowStatus.Completed;
+                    break;
+                case WorkflowFailedEvent:
+                    Status = WorkflowStatus.Failed;
+                    break;
+                case WorkflowCanceledEvent:
+                    Status = WorkflowStatus.Canceled;
+                    break;
+            }
+
+            Version = Math.Max(Version, @event.Position);
+        }
+    }
+
+    public bool TryGetStep(string path, out CompletedStep step)
+    {
+        lock (_gate)
+        {
+            return _steps.TryGetValue(path, out step!);
+        }
+    }
+
+    public void RecordStep(string path, object? value, byte[] output)
+    {
+        lock (_gate)
+        {
+            _steps.TryAdd(path, new CompletedStep(new JournalPayload(output)) { LiveValue = value, HasLiveValue = true });
+        }
+    }
+
+    public int FailedAttempts(string path)
+    {
+        lock (_gate)
+        {
+            return _failedAttempts.GetValueOrDefault(path);
+        }
+    }
+
+    public void RecordFailedAttempt(string path, int attempt)
+    {
+        lock (_gate)
+        {
+            _failedAttempts[path] = Math.Max(_failedAttempts.GetValueOrDefault(path), attempt);
+        }
+    }
+
+    public string? GetBranch(string path)
+    {
+        lock (_gate)
+        {
+            return _branches.GetValueOrDefault(path);
+        }
+    }
+
+    public void RecordBranch(string path, string arm)
+    {
+        lock (_gate)
+        {
+            _branches.TryAdd(path, arm);
+        }
+    }
+
+    public bool? GetLoopDecision(string path, int iteration)
+    {
+        lock (_gate)
+        {
+            return _loopDecisions.TryGetValue(LoopKey(path, iteration), out var decision) ? decision : null;
+        }
+    }
+
+    public void RecordLoopDecision(string path, int iteration, bool continues)
+    {
+        lock (_gate)
+        {
+            _loopDecisions.TryAdd(LoopKey(path, iteration), continues);
+        }
+    }
+
+    public bool TryGetSubResult(string path, string key, out JournalPayload value)
+    {
+        lock (_gate)
+        {
+            return _subResults.TryGetValue((path, key), out value);
+        }
+    }
+
+    public void RecordSubResult(string path, string key, JournalPayload value)
+    {
+        lock (_gate)
+        {
+            _subResults.TryAdd((path, key), value);
+        }
+    }
+
+    private static string LoopKey(string path, int iteration) => string.Concat(path, "#", iteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>A completed step: its journaled output and, on the node that ran it, the live value.</summary>
+    internal sealed class CompletedStep(JournalPayload output)
+    {
+        public JournalPayload Output { get; } = output;
+
+        public object? LiveValue { get; set; }
+
+        public bool HasLiveValue { get; set; }
+    }
+}

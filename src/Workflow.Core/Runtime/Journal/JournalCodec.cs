@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using Workflow.Client;
+using Workflow.Storage;
+
+namespace Workflow.Runtime.Journal;
+
+/// <summary>
+/// Writes and reads the journal's events. The format is public and durable (PostgreSQL rows, recorded histories):
+/// every type name carries a schema version, and changing a payload means a new version, never an edit.
+/// </summary>
+internal static class JournalCodec
+{
+    public const string WorkflowStarted = "workflow.started.v1";
+    public const string StepCompleted = "step.completed.v1";
+    public const string StepAttemptFailed = "step.attempt_failed.v1";
+    public const string StepFailed = "step.failed.v1";
+    public const string StepSubResult = "step.subresult.v1";
+    public const string BranchTaken = "branch.taken.v1";
+    public const string LoopIterationCompleted = "loop.iteration_completed.v1";
+    public const string CancelRequested = "workflow.cancel_requested.v1";
+    public const string WorkflowCompleted = "workflow.completed.v1";
+    public const string WorkflowFailed = "workflow.failed.v1";
+    public const string WorkflowCanceled = "workflow.canceled.v1";
+
+    public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState) =>
+        Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState), static (w, s) =>
+        {
+            w.WriteString("workflow", s.workflowName);
+            w.WriteNumber("version", s.workflowVersion);
+            w.WritePropertyName("input");
+            w.WriteRawValue(s.input, skipInputValidation: true);
+            WriteOptional(w, "traceParent", s.traceParent);
+            WriteOptional(w, "traceState", s.traceState);
+        });
+
+    public static EventData EncodeStepCompleted(Guid eventId, string stepPath, int attempt, byte[] output, IReadOnlyDictionary<string, string>? metadata) =>
+        Write(eventId, StepCompleted, (stepPath, attempt, output, metadata), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteNumber("attempt", s.attempt);
+            w.WritePropertyName("output");
+            w.WriteRawValue(s.output, skipInputValidation: true);
+            if (s.metadata is { Count: > 0 })
+            {
+                w.WriteStartObject("metadata");
+                foreach (var (key, value) in s.metadata)
+                {
+                    w.WriteString(key, value);
+                }
+
+                w.WriteEndObject();
+            }
+        });
+
+    public static EventData EncodeStepAttemptFailed(Guid eventId, string stepPath, int attempt, WorkflowFailure failure, TimeSpan retryDelay) =>
+        Write(eventId, StepAttemptFailed, (stepPath, attempt, failure, retryDelay), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteNumber("attempt", s.attempt);
+            w.WriteNumber("retryDelayMs", (long)s.retryDelay.TotalMilliseconds);
+            WriteFailure(w, "failure", s.failure);
+        });
+
+    public static EventData EncodeStepFailed(Guid eventId, string stepPath, int attempt, WorkflowFailure failure) =>
+        Write(eventId, StepFailed, (stepPath, attempt, failure), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteNumber("attempt", s.attempt);
+            WriteFailure(w, "failure", s.failure);
+        });
+
+    public static EventData EncodeSubResult(Guid eventId, string stepPath, string key, byte[] value) =>
+        Write(eventId, StepSubResult, (stepPath, key, value), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteString("key", s.key);
+            w.WritePropertyName("value");
+            w.WriteRawValue(s.value, skipInputValidation: true);
+        });
+
+    public static EventData EncodeBranchTaken(Guid eventId, string path, string arm) =>
+        Write(eventId, BranchTaken, (path, arm), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteString("arm", s.arm);
+        });
+
+    public static EventData EncodeLoopIterationCompleted(Guid eventId, string path, int iteration, bool continues, bool limitReached) =>
+        Write(eventId, LoopIterationCompleted, (path, iteration, continues, limitReached), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteNumber("iteration", s.iteration);
+            w.WriteBoolean("continue", s.continues);
+            w.WriteBoolean("limitReached", s.limitReached);
+        });
+
+    public static EventData EncodeCancelRequested(Guid eventId, string? reason) =>
+        Write(eventId, CancelRequested, reason, static (w, reason) => WriteOptional(w, "reason", reason));
+
+    public static EventData EncodeWorkflowCompleted(Guid eventId, byte[] output) =>
+        Write(eventId, WorkflowCompleted, output, static (w, output) =>
+        {
+            w.WritePropertyName("output");
+            w.WriteRawValue(output, skipInputValidation: true);
+        });
+
+    public static EventData EncodeWorkflowFailed(Guid eventId, WorkflowFailure failure) =>
+        Write(eventId, WorkflowFailed, failure, static (w, failure) => WriteFailure(w, "failure", failure));
+
+    public static EventData EncodeWorkflowCanceled(Guid eventId, string? reason) =>
+        Write(eventId, WorkflowCanceled, reason, static (w, reason) => WriteOptional(w, "reason", reason));
+
+    /// <summary>Reads a recorded event as a public history event.</summary>
+    /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
+    public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        using var document = JsonDocument.Parse(recorded.Data);
+        var root = document.RootElement;
+        var id = recorded.StreamId;
+        var at = recorded.Version;
+        var time = recorded.Timestamp;
+        return recorded.Type switch
+        {
+            WorkflowStarted => new WorkflowStartedEvent(
+                id, at, time, GetString(root, "workflow"), GetInt32(root, "version"), Get(root, "input").Clone(),
+                GetOptionalString(root, "traceParent"), GetOptionalString(root, "traceState")),
+            StepCompleted => new StepCompletedEvent(
+                id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), Get(root, "output").Clone(), ReadMetadata(root)),
+            StepAttemptFailed => new StepAttemptFailedEvent(
+                id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), ReadFailure(Get(root, "failure")),
+                TimeSpan.FromMilliseconds(Get(root, "retryDelayMs").GetInt64())),
+            StepFailed => new StepFailedEvent(
+                id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), ReadFailure(Get(root, "failure"))),
+            StepSubResult => new StepSubResultRecordedEvent(
+                id, at, time, GetString(root, "path"), GetString(root, "key"), Get(root, "value").Clone()),
+            BranchTaken => new BranchTakenEvent(id, at, time, GetString(root, "path"), GetString(root, "arm")),
+            LoopIterationCompleted => new LoopIterationCompletedEvent(
+                id, at, time, GetString(root, "path"), GetInt32(root, "iteration"), Get(root, "continue").GetBoolean(), Get(root, "limitReached").GetBoolean()),
+            CancelRequested => new WorkflowCancelRequestedEvent(id, at, time, GetOptionalString(root, "reason")),
+            WorkflowCompleted => new WorkflowCompletedEvent(id, at, time, Get(root, "output").Clone()),
+            WorkflowFailed => new WorkflowFailedEvent(id, at, time, ReadFailure(Get(root, "failure"))),
+            WorkflowCanceled => new WorkflowCanceledEvent(id, at, time, GetOptionalString(root, "reason")),
+            _ => new UnknownHistoryEvent(id, at, time, recorded.Type, root.Clone()),
+        };
+    }
+
+    private static EventData Write<TState>(Guid eventId, string type, TState state, Action<Utf8JsonWriter, TState> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer, state);
+            writer.WriteEndObject();
+        }
+
+        return new EventData(eventId, type, buffer.WrittenMemory);
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private static void WriteFailure(Utf8JsonWriter writer, string name, WorkflowFailure failure)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteString("type", failure.ErrorType);
+        writer.WriteString("message", failure.Message);
+        WriteOptional(writer, "stackTrace", failure.StackTrace);
+        WriteOptional(writer, "details", failure.Details);
+        WriteOptional(writer, "stepPath", failure.StepPath);
+        if (failure.NonRetryable)
+        {
+            writer.WriteBoolean("nonRetryable", true);
+        }
+
+        if (failure.Cause is not null)
+        {
+            WriteFailure(writer, "cause", failure.Cause);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static WorkflowFailure ReadFailure(JsonElement element) =>
+        new(GetString(element, "type"), GetString(element, "message"))
+        {
+            StackTrace = GetOptionalString(element, "stackTrace"),
+            Details = GetOptionalString(element, "details"),
+            StepPath = GetOptionalString(element, "stepPath"),
+            NonRetryable = element.TryGetProperty("nonRetryable", out var nonRetryable) && nonRetryable.GetBoolean(),
+            Cause = element.TryGetProperty("cause", out var cause) ? ReadFailure(cause) : null,
+        };
+
+    private static Dictionary<string, string> ReadMetadata(JsonElement root)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("metadata", out var element))
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                metadata[property.Name] = property.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return metadata;
+    }
+
+    private static JsonElement Get(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value)
+            ? value
+            : throw new JsonException(string.Create(CultureInfo.InvariantCulture, $"The journal event lacks its '{name}' property."));
+
+    private static string GetString(JsonElement element, string name) =>
+        Get(element, name).GetString() ?? throw new JsonException($"The journal event's '{name}' property is null.");
+
+    private static string? GetOptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value.GetString() : null;
+
+    private static int GetInt32(JsonElement element, string name) => Get(element, name).GetInt32();
+}

@@ -1,0 +1,18 @@
+namespace Workflow.Runtime;
+
+/// <summary>A step failed for good: the run ends and the instance fails with <see cref="Failure"/>.</summary>
+internal sealed class StepFailureSignal(string stepPath, int attempt, WorkflowFailure failure, Exception? cause)
+    : Exception($"Step '{stepPath}' failed: {failure}", cause)
+{
+    public string StepPath { get; } = stepPath;
+
+    public int Attempt { get; } = attempt;
+
+    public WorkflowFailure Failure { get; } = failure;
+}
+
+/// <summary>This node may not write to the instance any more: its lease was lost or its run was abandoned.</summary>
+internal sealed class RunFencedSignal(string reason) : Exception(reason);
+
+/// <summary>The node is stopping: the run ends at a step boundary and its lease is released for another node.</summary>
+internal sealed class RunStoppingSignal() : Exception("The workflow runtime is stopping.");

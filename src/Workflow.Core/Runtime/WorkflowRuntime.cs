@@ -1,0 +1,539 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+using Workflow.Client;
+using Workflow.Definitions;
+using Workflow.Definitions.Nodes;
+using Workflow.Exceptions;
+using Workflow.Internal;
+using Workflow.Runtime.Journal;
+using Workflow.Serialization;
+using Workflow.Storage;
+using Workflow.Telemetry;
+
+namespace Workflow.Runtime;
+
+/// <summary>
+/// Runs workflow instances on this node: claims runnable work from the store, keeps the leases alive, and runs up
+/// to <see cref="WorkflowOptions.MaxConcurrentInstances"/> instances at once from a bounded queue.
+/// </summary>
+internal sealed partial class WorkflowRuntime : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<long, WorkLease> _held = new();
+    private readonly ConcurrentDictionary<string, InstanceRun> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<StepNode, ResiliencePipeline?> _pipelines = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopClaiming = new();
+    private readonly CancellationTokenSource _stopHeartbeat = new();
+    private Channel<RunRequest>? _queue;
+    private Task[] _workers = [];
+    private Task _dispatcher = Task.CompletedTask;
+    private Task _heartbeat = Task.CompletedTask;
+    private int _active;
+    private int _state; // 0 new, 1 running, 2 stopping, 3 stopped
+    private volatile bool _moreWorkLikely;
+
+    public WorkflowRuntime(
+        IWorkflowStore store,
+        WorkflowRegistry registry,
+        IOptions<WorkflowOptions> options,
+        TimeProvider timeProvider,
+        IServiceScopeFactory scopeFactory,
+        IFailureConverter failureConverter,
+        InstanceUpdateHub updates,
+        ILoggerFactory? loggerFactory = null)
+    {
+        Store = store;
+        Registry = registry;
+        Options = options.Value;
+        TimeProvider = timeProvider;
+        ScopeFactory = scopeFactory;
+        FailureConverter = failureConverter;
+        Updates = updates;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Workflow.Runtime");
+        SerializerOptions = Options.SerializerOptions ?? WorkflowJson.DefaultOptions;
+        NodeId = Options.NodeId;
+    }
+
+    public IWorkflowStore Store { get; }
+
+    public WorkflowRegistry Registry { get; }
+
+    public WorkflowOptions Options { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public IServiceScopeFactory ScopeFactory { get; }
+
+    public IFailureConverter FailureConverter { get; }
+
+    public InstanceUpdateHub Updates { get; }
+
+    public ILogger Logger { get; }
+
+    public JsonSerializerOptions SerializerOptions { get; }
+
+    public string NodeId { get; }
+
+    public bool IsRunning => Volatile.Read(ref _state) == 1;
+
+    public int ActiveRuns => Volatile.Read(ref _active);
+
+    public int QueuedRuns => _queue?.Reader.Count ?? 0;
+
+    /// <summary>Gets the last error met while claiming or renewing, or <see langword="null"/> after a success.</summary>
+    public Exception? LastStoreError { get; private set; }
+
+    /// <summary>Gets the lease request for work started on this node, so it runs here at once; <see langword="null"/>
+    /// when this node does not run instances.</summary>
+    public LeaseRequest? LocalLeaseRequest => IsRunning ? new LeaseRequest(NodeId, Options.LeaseDuration) : null;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0 || !Options.RunWorker)
+        {
+            return Task.CompletedTask;
+        }
+
+        _queue = Channel.CreateBounded<RunRequest>(new BoundedChannelOptions(Options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+        _workers = new Task[Options.MaxConcurrentInstances];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = Task.Run(WorkerAsync, CancellationToken.None);
+        }
+
+        _dispatcher = Task.Run(DispatchAsync, CancellationToken.None);
+        _heartbeat = Task.Run(HeartbeatAsync, CancellationToken.None);
+        Log.RuntimeStarted(Logger, NodeId, Registry.Definitions.Count);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops claiming, lets runs finish the steps they are in (each stops at its next step boundary and
+    /// releases its lease), and when <paramref name="cancellationToken"/> fires abandons what is still running.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+        {
+            return;
+        }
+
+        await _stopClaiming.CancelAsync().ConfigureAwait(false);
+        await _dispatcher.ConfigureAwait(false);
+        _queue!.Writer.TryComplete();
+        foreach (var run in _runs.Values)
+        {
+            run.RequestStop();
+        }
+
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var stuck = _runs.Values.ToArray();
+            Log.StepsAbandoned(Logger, stuck.Length);
+            foreach (var run in stuck)
+            {
+                await run.AbandonAsync().ConfigureAwait(false);
+            }
+        }
+
+        await _stopHeartbeat.CancelAsync().ConfigureAwait(false);
+        await _heartbeat.ConfigureAwait(false);
+        Volatile.Write(ref _state, 3);
+        Log.RuntimeStopped(Logger, NodeId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var expired = new CancellationTokenSource();
+        await expired.CancelAsync().ConfigureAwait(false);
+        await StopAsync(expired.Token).ConfigureAwait(false);
+        _stopClaiming.Dispose();
+        _stopHeartbeat.Dispose();
+    }
+
+    /// <summary>Runs an instance this node has just started and holds the lease of; waits while the queue is full.</summary>
+    public async ValueTask EnqueueAsync(WorkLease lease, InstanceState state, object? input, CancellationToken cancellationToken)
+    {
+        _held[lease.WorkItemId] = lease;
+        var queue = _queue;
+        if (queue is not null && IsRunning)
+        {
+            try
+            {
+                await queue.Writer.WriteAsync(new RunRequest(lease, state, input, HasInput: true), cancellationToken).ConfigureAwait(false);
+                WorkflowInstrumentation.QueueDepth.Add(1);
+                return;
+            }
+            catch (ChannelClosedException)
+            {
+                // Stopping: fall through and hand the instance to whichever node claims it next.
+            }
+        }
+
+        _held.TryRemove(lease.WorkItemId, out _);
+        await Store.ReleaseAsync(lease, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the dispatcher to claim now instead of at the next poll.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Something was appended to an instance by this node's client (a cancel request): a run of it here
+    /// folds it at once; otherwise the work item was scheduled and the dispatcher claims it.</summary>
+    public async ValueTask NotifyChangedAsync(string instanceId)
+    {
+        if (_runs.TryGetValue(instanceId, out var run))
+        {
+            try
+            {
+                await run.RefreshAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RunFencedSignal or ObjectDisposedException)
+            {
+                // The run has ended or lost its lease; the scheduled work item takes over.
+            }
+        }
+
+        Wake();
+    }
+
+    public Guid NewEventId() => Guid.CreateVersion7(TimeProvider.GetUtcNow());
+
+    public JsonTypeInfo GetTypeInfo(Type type) => SerializerOptions.GetTypeInfo(type);
+
+    public byte[] Serialize(object? value, Type type, string what)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(value, GetTypeInfo(type));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
+        {
+            throw new WorkflowSerializationException($"{char.ToUpperInvariant(what[0])}{what[1..]} ({type.Name}) cannot be serialized to JSON: {ex.Message}", ex);
+        }
+    }
+
+    public WorkflowInstanceInfo CreateInfo(InstanceState state, WorkflowStatus status)
+    {
+        var now = TimeProvider.GetUtcNow();
+        return new WorkflowInstanceInfo
+        {
+            InstanceId = state.InstanceId,
+            WorkflowName = state.WorkflowName,
+            WorkflowVersion = state.WorkflowVersion,
+            Status = status,
+            CreatedAt = state.CreatedAt ?? now,
+            UpdatedAt = now,
+            CompletedAt = status.IsTerminal() ? now : null,
+        };
+    }
+
+    public ResiliencePipeline? GetPipeline(WorkflowDefinition definition, StepNode step) =>
+        _pipelines.GetOrAdd(step, static (step, args) => args.Runtime.BuildPipeline(args.Definition, step), (Runtime: this, Definition: definition));
+
+    private ResiliencePipeline? BuildPipeline(WorkflowDefinition definition, StepNode step)
+    {
+        var options = step.Options ?? definition.DefaultStepOptions;
+        if (options is null || (options.Retry is null && options.Timeout is null && options.ConfigurePipeline is null))
+        {
+            return null;
+        }
+
+        var builder = new ResiliencePipelineBuilder { TimeProvider = TimeProvider, Name = $"{definition.Name}/{step.Name}" };
+        if (options.Retry is { } retry)
+        {
+            builder.AddRetry(WrapRetry(retry));
+        }
+
+        if (options.Timeout is { } timeout)
+        {
+            builder.AddTimeout(timeout);
+        }
+
+        options.ConfigurePipeline?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <summary>Copies the host's retry options, adding what the engine needs: no retry of errors that retrying
+    /// cannot fix, and each failed attempt journaled before the delay.</summary>
+    private static RetryStrategyOptions WrapRetry(RetryStrategyOptions retry)
+    {
+        var shouldHandle = retry.ShouldHandle;
+        var onRetry = retry.OnRetry;
+        return new RetryStrategyOptions
+        {
+            Name = retry.Name,
+            MaxRetryAttempts = retry.MaxRetryAttempts,
+            Delay = retry.Delay,
+            MaxDelay = retry.MaxDelay,
+            BackoffType = retry.BackoffType,
+            UseJitter = retry.UseJitter,
+            DelayGenerator = retry.DelayGenerator,
+            Randomizer = retry.Randomizer,
+            ShouldHandle = args => args.Outcome.Exception switch
+            {
+                StepFailedException { NonRetryable: true } or WorkflowSerializationException or RunFencedSignal or RunStoppingSignal => PredicateResult.False(),
+                OperationCanceledException when args.Context.CancellationToken.IsCancellationRequested => PredicateResult.False(),
+                _ => shouldHandle(args),
+            },
+            OnRetry = async args =>
+            {
+                if (args.Context.Properties.TryGetValue(InstanceRun.ExecutionKey, out var execution))
+                {
+                    await execution.OnRetryAsync(args.Outcome.Exception, args.RetryDelay).ConfigureAwait(false);
+                }
+
+                if (onRetry is not null)
+                {
+                    await onRetry(args).ConfigureAwait(false);
+                }
+            },
+        };
+    }
+
+    private async Task WorkerAsync()
+    {
+        var reader = _queue!.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var request))
+            {
+                WorkflowInstrumentation.QueueDepth.Add(-1);
+                Interlocked.Increment(ref _active);
+                try
+                {
+                    if (!IsRunning)
+                    {
+                        await ReleaseQuietlyAsync(request.Lease).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RunAsync(request).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _held.TryRemove(request.Lease.WorkItemId, out _);
+                    Interlocked.Decrement(ref _active);
+                    if (_moreWorkLikely)
+                    {
+                        Wake();
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task RunAsync(RunRequest request)
+    {
+        var lease = request.Lease;
+        try
+        {
+            var state = request.State ?? await LoadAsync(lease.InstanceId).ConfigureAwait(false);
+            if (state is null)
+            {
+                // A work item with no stream behind it: nothing to run, so end it.
+                await Store.CommitAsync(new WorkflowCommit
+                {
+                    InstanceId = lease.InstanceId,
+                    ExpectedVersion = ExpectedVersion.NoStream,
+                    Lease = lease,
+                    CompleteLease = true,
+                }).ConfigureAwait(false);
+                return;
+            }
+
+            var definition = Registry.Find(state.WorkflowName, state.WorkflowVersion);
+            if (definition is null)
+            {
+                Log.DefinitionMissing(Logger, state.InstanceId, state.WorkflowName, state.WorkflowVersion, NodeId, Options.BlockedInstanceRetryDelay);
+                await Store.ReleaseAsync(lease, TimeProvider.GetUtcNow() + Options.BlockedInstanceRetryDelay).ConfigureAwait(false);
+                return;
+            }
+
+            var run = new InstanceRun(this, definition, state, lease, request.Input, request.HasInput);
+            if (_runs.TryRemove(state.InstanceId, out var previous))
+            {
+                // This node held the instance before and lost the lease to this new claim without noticing.
+                previous.Fence("a newer lease of this instance was claimed");
+            }
+
+            _runs[state.InstanceId] = run;
+            try
+            {
+                await run.RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _runs.TryRemove(new KeyValuePair<string, InstanceRun>(state.InstanceId, run));
+            }
+        }
+        catch (Exception ex)
+        {
+            Log.RunError(Logger, ex, lease.InstanceId, Options.PollInterval);
+            await ReleaseQuietlyAsync(lease, TimeProvider.GetUtcNow() + Options.PollInterval).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<InstanceState?> LoadAsync(string instanceId)
+    {
+        var events = new List<WorkflowHistoryEvent>();
+        while (true)
+        {
+            var batch = await Store.ReadStreamAsync(instanceId, events.Count + 1, ReadDirection.Forward, 1000).ConfigureAwait(false);
+            foreach (var recorded in batch)
+            {
+                events.Add(JournalCodec.Decode(recorded));
+            }
+
+            if (batch.Count < 1000)
+            {
+                break;
+            }
+        }
+
+        return events.Count == 0 ? null : InstanceState.Fold(events);
+    }
+
+    private async Task DispatchAsync()
+    {
+        var stopping = _stopClaiming.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            var room = Math.Min(Options.ClaimBatchSize, Options.MaxConcurrentInstances - ActiveRuns - QueuedRuns);
+            var claimed = 0;
+            if (room > 0)
+            {
+                try
+                {
+                    var leases = await Store.ClaimAsync(NodeId, room, Options.LeaseDuration, stopping).ConfigureAwait(false);
+                    LastStoreError = null;
+                    claimed = leases.Count;
+                    foreach (var lease in leases)
+                    {
+                        _held[lease.WorkItemId] = lease;
+                        if (_queue!.Writer.TryWrite(new RunRequest(lease, null, null, HasInput: false)))
+                        {
+                            WorkflowInstrumentation.QueueDepth.Add(1);
+                        }
+                        else
+                        {
+                            _held.TryRemove(lease.WorkItemId, out _);
+                            await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LastStoreError = ex;
+                    Log.StoreError(Logger, ex, "claiming work");
+                }
+            }
+
+            _moreWorkLikely = room > 0 && claimed == room;
+            if (_moreWorkLikely)
+            {
+                continue;
+            }
+
+            await WaitForWakeAsync(stopping).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitForWakeAsync(CancellationToken stopping)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
+        var timeout = Task.Delay(Options.PollInterval, TimeProvider, wait.Token);
+        await Task.WhenAny(woken, timeout).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false);
+        _wake.Reader.TryRead(out _);
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        var stopping = _stopHeartbeat.Token;
+        var interval = Options.LeaseDuration / 3;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, TimeProvider, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var held = _held.Values.ToArray();
+            if (held.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                var renewed = await Store.RenewAsync(held, Options.LeaseDuration, stopping).ConfigureAwait(false);
+                LastStoreError = null;
+                if (renewed.Count == held.Length)
+                {
+                    continue;
+                }
+
+                var kept = renewed.Select(static l => (l.WorkItemId, l.FencingToken)).ToHashSet();
+                foreach (var lease in held)
+                {
+                    if (!kept.Contains((lease.WorkItemId, lease.FencingToken)) && _held.TryRemove(new KeyValuePair<long, WorkLease>(lease.WorkItemId, lease)))
+                    {
+                        if (_runs.TryGetValue(lease.InstanceId, out var run) && run.Lease.FencingToken == lease.FencingToken)
+                        {
+                            run.Fence("the lease could not be renewed");
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LastStoreError = ex;
+                Log.StoreError(Logger, ex, "renewing leases");
+            }
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(WorkLease lease, DateTimeOffset? dueAt = null)
+    {
+        try
+        {
+            await Store.ReleaseAsync(lease, dueAt).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.StoreError(Logger, ex, "releasing a lease");
+        }
+    }
+
+    private readonly record struct RunRequest(WorkLease Lease, InstanceState? State, object? Input, bool HasInput);
+}

@@ -1,0 +1,388 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+
+namespace Workflow.Storage.InMemory;
+
+/// <summary>
+/// The embedded default store: everything in process memory, nothing to set up. Events are kept as serialized
+/// bytes, exactly as a durable store keeps them, so a payload that does not round-trip fails here too.
+/// </summary>
+/// <remarks>
+/// The store is thread-safe and can be shared by several runtimes in one process (the crash tests of this project
+/// do that). Its contents live as long as the object: use <c>Workflow.Postgres</c> for durability across processes.
+/// </remarks>
+public sealed partial class InMemoryWorkflowStore : IWorkflowStore
+{
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WorkflowInstanceInfo> _instances = new(StringComparer.Ordinal);
+    private long _lastPosition;
+
+    /// <summary>Initializes an empty store.</summary>
+    /// <param name="timeProvider">The clock for due times, lease expiries and event timestamps;
+    /// <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public InMemoryWorkflowStore(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CommitResult> CommitAsync(WorkflowCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        cancellationToken.ThrowIfCancellationRequested();
+        ValidateCommit(commit);
+        CommitResult result;
+        TaskCompletionSource? changed;
+        lock (_gate)
+        {
+            result = Apply(commit, out changed);
+        }
+
+        changed?.TrySetResult();
+        return new(result);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<CommitResult>> CommitManyAsync(IReadOnlyList<WorkflowCommit> commits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commits);
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var commit in commits)
+        {
+            ArgumentNullException.ThrowIfNull(commit, nameof(commits));
+            ValidateCommit(commit);
+        }
+
+        var results = new CommitResult[commits.Count];
+        var signals = new List<TaskCompletionSource>();
+        lock (_gate)
+        {
+            for (var i = 0; i < commits.Count; i++)
+            {
+                results[i] = Apply(commits[i], out var changed);
+                if (changed is not null)
+                {
+                    signals.Add(changed);
+                }
+            }
+        }
+
+        foreach (var signal in signals)
+        {
+            signal.TrySetResult();
+        }
+
+        return new(results);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
+        string instanceId, long fromVersion, ReadDirection direction, int maxCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentOutOfRangeException.ThrowIfNegative(fromVersion);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (!_streams.TryGetValue(instanceId, out var stream) || stream.Events.Count == 0)
+            {
+                return new([]);
+            }
+
+            var events = stream.Events;
+            List<RecordedEvent> result;
+            if (direction == ReadDirection.Forward)
+            {
+                var start = (int)Math.Max(fromVersion - 1, 0);
+                var count = Math.Max(0, Math.Min(maxCount, events.Count - start));
+                result = events.GetRange(Math.Min(start, events.Count), count);
+            }
+            else
+            {
+                var start = (int)Math.Min(fromVersion, events.Count) - 1;
+                result = new List<RecordedEvent>(Math.Max(0, Math.Min(maxCount, start + 1)));
+                for (var i = start; i >= 0 && result.Count < maxCount; i--)
+                {
+                    result.Add(events[i]);
+                }
+            }
+
+            return new(result);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<RecordedEvent> WatchStreamAsync(
+        string instanceId, long fromVersion, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var next = Math.Max(fromVersion, 1);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RecordedEvent[] batch;
+            Task changed;
+            lock (_gate)
+            {
+                var stream = GetOrAddStream(instanceId);
+                var available = stream.Events.Count - (int)(next - 1);
+                batch = available > 0 ? stream.Events.GetRange((int)(next - 1), available).ToArray() : [];
+                changed = stream.Changed.Task;
+            }
+
+            foreach (var recorded in batch)
+            {
+                yield return recorded;
+            }
+
+            next += batch.Length;
+            if (batch.Length == 0)
+            {
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WorkflowInstanceInfo?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return new(_instances.GetValueOrDefault(instanceId));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<WorkflowInstancePage> QueryInstancesAsync(WorkflowInstanceQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = ParseContinuationToken(query.ContinuationToken);
+        List<WorkflowInstanceInfo> matches;
+        lock (_gate)
+        {
+            matches = new List<WorkflowInstanceInfo>();
+            foreach (var info in _instances.Values)
+            {
+                if ((query.WorkflowName is null || string.Equals(info.WorkflowName, query.WorkflowName, StringComparison.Ordinal))
+                    && (query.Status is null || info.Status == query.Status)
+                    && (query.CreatedFrom is null || info.CreatedAt >= query.CreatedFrom)
+                    && (query.CreatedBefore is null || info.CreatedAt < query.CreatedBefore)
+                    && (after is null || CompareNewestFirst(info, after.Value.CreatedAt, after.Value.InstanceId) > 0))
+                {
+                    matches.Add(info);
+                }
+            }
+        }
+
+        matches.Sort(static (a, b) => CompareNewestFirst(a, b.CreatedAt, b.InstanceId));
+        string? token = null;
+        if (matches.Count > query.PageSize)
+        {
+            matches.RemoveRange(query.PageSize, matches.Count - query.PageSize);
+            var last = matches[^1];
+            token = string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}:{last.InstanceId}");
+        }
+
+        return new(new WorkflowInstancePage(matches, token));
+    }
+
+    // Orders newest first; ties broken by instance id, descending, so every instance has one place in the order.
+    private static int CompareNewestFirst(WorkflowInstanceInfo info, DateTimeOffset createdAt, string instanceId)
+    {
+        var byTime = createdAt.UtcTicks.CompareTo(info.CreatedAt.UtcTicks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(instanceId, info.InstanceId);
+    }
+
+    private static (DateTimeOffset CreatedAt, string InstanceId)? ParseContinuationToken(string? token)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        var separator = token.IndexOf(':', StringComparison.Ordinal);
+        if (separator <= 0
+            || separator == token.Length - 1
+            || !long.TryParse(token.AsSpan(0, separator), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new ArgumentException(
+                "The continuation token is not one this store issued. Pass the token of the previous page unchanged, or null for the first page.",
+                nameof(token));
+        }
+
+        return (new DateTimeOffset(ticks, TimeSpan.Zero), token[(separator + 1)..]);
+    }
+
+    private static void ValidateCommit(WorkflowCommit commit)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commit.InstanceId, nameof(commit));
+        ArgumentNullException.ThrowIfNull(commit.Events, nameof(commit));
+        ArgumentNullException.ThrowIfNull(commit.Schedule, nameof(commit));
+        var events = commit.Events;
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].EventId == Guid.Empty || events[i].Type is null)
+            {
+                throw new ArgumentException($"Event {i} of the commit for '{commit.InstanceId}' was not initialized.", nameof(commit));
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (events[j].EventId == events[i].EventId)
+                {
+                    throw new ArgumentException(
+                        $"The commit for '{commit.InstanceId}' holds event id {events[i].EventId} twice; every event needs its own id.",
+                        nameof(commit));
+                }
+            }
+        }
+
+        if (commit.Lease is not null && !string.Equals(commit.Lease.InstanceId, commit.InstanceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The commit for '{commit.InstanceId}' carries a lease for '{commit.Lease.InstanceId}'.", nameof(commit));
+        }
+
+        if (commit.CompleteLease && commit.Lease is null)
+        {
+            throw new ArgumentException("A commit cannot complete a lease without carrying it.", nameof(commit));
+        }
+
+        if (commit.Instance is not null && !string.Equals(commit.Instance.InstanceId, commit.InstanceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The commit for '{commit.InstanceId}' carries the index entry of '{commit.Instance.InstanceId}'.", nameof(commit));
+        }
+    }
+
+    private CommitResult Apply(WorkflowCommit commit, out TaskCompletionSource? changed)
+    {
+        changed = null;
+        var stream = _streams.GetValueOrDefault(commit.InstanceId);
+        var version = stream?.Events.Count ?? 0;
+
+        // Idempotency comes first: when the events are already there, the whole commit (lease completion and
+        // scheduled work included) was applied by an earlier attempt whose outcome the caller did not learn.
+        var events = commit.Events;
+        if (events.Count > 0 && stream is not null)
+        {
+            var idempotent = CheckIdempotency(stream, commit);
+            if (idempotent is not null)
+            {
+                return idempotent.Value;
+            }
+        }
+
+        if (commit.Lease is not null && !IsHeld(commit.Lease))
+        {
+            return new(CommitStatus.LeaseLost, version);
+        }
+
+        if (!commit.ExpectedVersion.IsAny && commit.ExpectedVersion.Value != version)
+        {
+            return new(CommitStatus.VersionConflict, version);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        if (events.Count > 0)
+        {
+            stream ??= GetOrAddStream(commit.InstanceId);
+            foreach (var data in events)
+            {
+                var recorded = new RecordedEvent(
+                    commit.InstanceId,
+                    stream.Events.Count + 1,
+                    ++_lastPosition,
+                    data.EventId,
+                    data.Type,
+                    data.Data.ToArray(),
+                    data.Metadata.IsEmpty ? ReadOnlyMemory<byte>.Empty : data.Metadata.ToArray(),
+                    now);
+                stream.Events.Add(recorded);
+                stream.VersionById.Add(data.EventId, recorded.Version);
+            }
+
+            changed = stream.Changed;
+            stream.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            version = stream.Events.Count;
+        }
+
+        if (commit.Instance is not null)
+        {
+            _instances[commit.InstanceId] = commit.Instance;
+        }
+
+        var claimed = ApplyWork(commit, now);
+        return new(CommitStatus.Committed, version, claimed);
+    }
+
+    private static CommitResult? CheckIdempotency(StreamState stream, WorkflowCommit commit)
+    {
+        var events = commit.Events;
+        var firstKnown = -1L;
+        var known = 0;
+        foreach (var data in events)
+        {
+            if (stream.VersionById.TryGetValue(data.EventId, out var at))
+            {
+                known++;
+                if (firstKnown < 0)
+                {
+                    firstKnown = at;
+                }
+            }
+        }
+
+        if (known == 0)
+        {
+            return null;
+        }
+
+        var current = stream.Events.Count;
+        var baseVersion = commit.ExpectedVersion.IsAny
+            ? stream.VersionById.GetValueOrDefault(events[0].EventId, 0) - 1
+            : commit.ExpectedVersion.Value;
+        if (known != events.Count || baseVersion < 0 || baseVersion + events.Count > current)
+        {
+            return new CommitResult(CommitStatus.VersionConflict, current);
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (stream.Events[(int)baseVersion + i].EventId != events[i].EventId)
+            {
+                return new CommitResult(CommitStatus.VersionConflict, current);
+            }
+        }
+
+        return new CommitResult(CommitStatus.AlreadyCommitted, baseVersion + events.Count);
+    }
+
+    private StreamState GetOrAddStream(string instanceId)
+    {
+        if (!_streams.TryGetValue(instanceId, out var stream))
+        {
+            stream = new StreamState();
+            _streams.Add(instanceId, stream);
+        }
+
+        return stream;
+    }
+
+    private sealed class StreamState
+    {
+        public List<RecordedEvent> Events { get; } = [];
+
+        public Dictionary<Guid, long> VersionById { get; } = [];
+
+        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
