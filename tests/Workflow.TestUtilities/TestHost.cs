@@ -36,11 +36,18 @@ public sealed class TestHost : IAsyncDisposable
         FakeTimeProvider? clock = null,
         Action<WorkflowOptions>? options = null,
         Action<IServiceCollection>? services = null,
+        CapturingLoggerProvider? logs = null,
         CancellationToken cancellationToken = default)
     {
         clock ??= new FakeTimeProvider(Epoch);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
+
         builder.Services.AddSingleton<TimeProvider>(clock);
         var workflows = builder.Services.AddWorkflows(o =>
         {
