@@ -22,7 +22,7 @@ internal sealed partial class InstanceRun
             return completed.HasLiveValue ? completed.LiveValue : completed.Output.Deserialize(Runtime.GetTypeInfo(step.OutputType));
         }
 
-        if (_stopRequested)
+        if (_stopRequested || !Runtime.IsRunning)
         {
             throw new RunStoppingSignal();
         }
