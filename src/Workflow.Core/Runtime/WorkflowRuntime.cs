@@ -98,7 +98,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0 || !Options.RunWorker)
+        if (!Options.RunWorker || Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
             return Task.CompletedTask;
         }
