@@ -201,7 +201,17 @@ else
 fi
 
 # --- 5. Benchmark smoke run --------------------------------------------------------------------
-# TODO: a quick benchmark smoke run (benchmarks/Workflow.Benchmarks) goes here, after the tests and
-# before the cleanup trap stops PostgreSQL. Not implemented yet.
+# Every benchmark once, in process: proves they still execute (it measures nothing). Only on a full
+# run whose tests passed; a run narrowed with arguments skips it.
+if [[ $test_status -eq 0 && $# -eq 0 ]]; then
+  log "benchmark smoke run"
+  if dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --filter '*' --smoke >"$scratch_dir/benchmarks.log" 2>&1; then
+    log "benchmarks executed"
+  else
+    test_status=$?
+    tail -n 40 "$scratch_dir/benchmarks.log" >&2
+    log "benchmark smoke run failed (exit code $test_status)"
+  fi
+fi
 
 exit "$test_status"

@@ -184,10 +184,17 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
             {
                 // Stopping: fall through and hand the instance to whichever node claims it next.
             }
+            catch (OperationCanceledException)
+            {
+                // The caller gave up waiting for room: the instance is started, so let any node run it.
+                _held.TryRemove(lease.WorkItemId, out _);
+                await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+                throw;
+            }
         }
 
         _held.TryRemove(lease.WorkItemId, out _);
-        await Store.ReleaseAsync(lease, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
     }
 
     /// <summary>Asks the dispatcher to claim now instead of at the next poll.</summary>

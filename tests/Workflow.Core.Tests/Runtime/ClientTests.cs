@@ -172,6 +172,44 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task Cancel_AppendedBehindTheRuntimesBack_IsFoldedWhenItsNextCommitConflicts()
+    {
+        var probe = new Probe();
+        probe.Close("release");
+        var definition = WorkflowDefinition.Create<int>("conflict")
+            .Then("first", async (x, context, ct) =>
+            {
+                probe.Hit("first");
+                await probe.WaitAsync("release", CancellationToken.None);
+                return x;
+            })
+            .Then("second", x =>
+            {
+                probe.Hit("second");
+                return x;
+            })
+            .Build();
+        await using var host = await TestHost.StartAsync(b => b.AddWorkflow(definition), cancellationToken: Token);
+        var handle = await host.Client.StartAsync(definition, 1, new StartWorkflowOptions { InstanceId = "conflict-1" }, Token);
+        await Poll.UntilAsync(() => probe.Count("first") == 1, "'first' runs", cancellationToken: Token);
+
+        // Another node's client appends a cancel request straight to the store: this runtime is not told.
+        await host.Store.CommitAsync(new Workflow.Storage.WorkflowCommit
+        {
+            InstanceId = "conflict-1",
+            Events = [Workflow.Runtime.Journal.JournalCodec.EncodeCancelRequested(Guid.NewGuid(), "from elsewhere")],
+        }, Token);
+        probe.Open("release");
+        var canceled = await Assert.ThrowsAsync<WorkflowCanceledException>(() => handle.GetResultAsync(Token).OrHang());
+
+        Assert.Equal("from elsewhere", canceled.Reason);
+        Assert.Equal(0, probe.Count("second"));
+        Assert.Equal(
+            ["workflow.started.v1", "workflow.cancel_requested.v1", "step.completed.v1", "workflow.canceled.v1"],
+            (await handle.GetHistoryAsync(Token)).Select(e => e.EventType));
+    }
+
+    [Fact]
     public async Task Cancel_CompletedInstance_DoesNothing()
     {
         var definition = Definition();

@@ -170,15 +170,52 @@ public sealed class RecoveryTests
             async () =>
             {
                 var entry = (await health.CheckHealthAsync(Token)).Entries["workflow-runtime"];
-                return (int)entry.Data["activeInstances"] == 2 && (int)entry.Data["queuedInstances"] == 3;
+                return probe.Running == 2 && (int)entry.Data["activeInstances"] == 2 && (int)entry.Data["queuedInstances"] == 3;
             },
             "two instances run and three wait",
             cancellationToken: Token);
-        Assert.Equal(2, probe.Running);
         probe.Open("release");
         await Task.WhenAll(handles.Select(h => h.GetResultAsync(Token))).OrHang();
 
         Assert.Equal(2, probe.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task BackPressure_StartCanceledWhileWaitingForRoom_ThrowsAndTheStartedInstanceStillRuns()
+    {
+        var probe = new Probe();
+        probe.Close("release");
+        var definition = WorkflowDefinition.Create<int>("back-pressure-cancel")
+            .Then("work", async (x, context, ct) =>
+            {
+                await probe.WaitAsync("release", ct);
+                return x * 2;
+            })
+            .Build();
+        await using var host = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition),
+            options: o =>
+            {
+                o.MaxConcurrentInstances = 1;
+                o.QueueCapacity = 1;
+            },
+            cancellationToken: Token);
+        await host.Client.StartAsync(definition, 1, cancellationToken: Token);
+        await host.Client.StartAsync(definition, 2, cancellationToken: Token);
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Token);
+
+        var third = host.Client.StartAsync(definition, 3, new StartWorkflowOptions { InstanceId = "gave-up" }, giveUp.Token);
+        await Poll.UntilAsync(async () => (await host.Store.GetInstanceAsync("gave-up", Token)) is not null, "the third instance is written", cancellationToken: Token);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third.OrHang());
+        probe.Open("release");
+
+        var result = await Poll.UntilAsync(
+            async () => (await host.Client.GetInstanceAsync("gave-up", Token)).Status == WorkflowStatus.Completed ? await host.Client.GetResultAsync<int>("gave-up", Token) as object : null,
+            "the instance whose start was canceled completes",
+            () => host.Clock.Advance(TimeSpan.FromSeconds(1)),
+            Token);
+        Assert.Equal(6, result);
     }
 
     [Fact]
