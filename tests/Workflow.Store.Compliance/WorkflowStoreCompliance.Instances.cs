@@ -13,13 +13,18 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
         var created = Fixture.Now;
         await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.NoStream, Events = Events(1), Instance = Info(id, "orders", WorkflowStatus.Running, created),
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.NoStream,
+            Events = Events(1),
+            Instance = Info(id, "orders", WorkflowStatus.Running, created),
         }, Token);
         var running = await store.GetInstanceAsync(id, Token);
 
         await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.Exactly(1), Events = Events(1),
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.Exactly(1),
+            Events = Events(1),
             Instance = Info(id, "orders", WorkflowStatus.Completed, created, completedAt: created + TimeSpan.FromSeconds(3)),
         }, Token);
         var completed = await store.GetInstanceAsync(id, Token);
@@ -39,12 +44,18 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
         var id = NewId();
         await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.NoStream, Events = Events(1), Instance = Info(id, "orders", WorkflowStatus.Running, Fixture.Now),
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.NoStream,
+            Events = Events(1),
+            Instance = Info(id, "orders", WorkflowStatus.Running, Fixture.Now),
         }, Token);
 
         await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.Exactly(7), Events = Events(1), Instance = Info(id, "orders", WorkflowStatus.Failed, Fixture.Now),
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.Exactly(7),
+            Events = Events(1),
+            Instance = Info(id, "orders", WorkflowStatus.Failed, Fixture.Now),
         }, Token);
 
         Assert.Equal(WorkflowStatus.Running, (await store.GetInstanceAsync(id, Token))!.Status);
@@ -66,7 +77,10 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
             // Pairs share a creation time, so paging must order ties by id too.
             await store.CommitAsync(new WorkflowCommit
             {
-                InstanceId = id, ExpectedVersion = ExpectedVersion.NoStream, Events = Events(1), Instance = Info(id, name, status, start + TimeSpan.FromSeconds(i / 2)),
+                InstanceId = id,
+                ExpectedVersion = ExpectedVersion.NoStream,
+                Events = Events(1),
+                Instance = Info(id, name, status, start + TimeSpan.FromSeconds(i / 2)),
             }, Token);
         }
 
@@ -82,7 +96,9 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
         var failed = await store.QueryInstancesAsync(new WorkflowInstanceQuery { WorkflowName = name, Status = WorkflowStatus.Failed }, Token);
         var window = await store.QueryInstancesAsync(new WorkflowInstanceQuery
         {
-            WorkflowName = name, CreatedFrom = start + TimeSpan.FromSeconds(2), CreatedBefore = start + TimeSpan.FromSeconds(4),
+            WorkflowName = name,
+            CreatedFrom = start + TimeSpan.FromSeconds(2),
+            CreatedBefore = start + TimeSpan.FromSeconds(4),
         }, Token);
 
         Assert.Equal(7, pages.Count);

@@ -45,13 +45,20 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
 
         var rejected = await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.Exactly(1), Events = Events(1), Lease = stale, CompleteLease = true,
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.Exactly(1),
+            Events = Events(1),
+            Lease = stale,
+            CompleteLease = true,
         }, Token);
         var renewedStale = await store.RenewAsync([stale], Fixture.ShortLease, Token);
         var releasedStale = await store.ReleaseAsync(stale, cancellationToken: Token);
         var accepted = await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.Exactly(1), Events = Events(1), Lease = current,
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.Exactly(1),
+            Events = Events(1),
+            Lease = current,
         }, Token);
 
         Assert.True(current.FencingToken > stale.FencingToken);
@@ -138,7 +145,10 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
 
         await store.CommitAsync(new WorkflowCommit
         {
-            InstanceId = id, ExpectedVersion = ExpectedVersion.Exactly(1), Lease = lease, CompleteLease = true,
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.Exactly(1),
+            Lease = lease,
+            CompleteLease = true,
             Schedule = [new ScheduledWork(id, Fixture.Now + TimeSpan.FromDays(1))],
         }, Token);
 

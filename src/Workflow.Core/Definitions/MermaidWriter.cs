@@ -37,79 +37,80 @@ internal sealed class MermaidWriter
         return current;
     }
 
-    private List<Exit> Node(FlowNode node, List<Exit> entries)
+    private List<Exit> Node(FlowNode node, List<Exit> entries) => node switch
     {
-        switch (node)
+        StepNode step => Step(step, entries),
+        BranchNode branch => Branch(branch, entries),
+        ParallelNode parallel => Parallel(parallel, entries),
+        ForEachNode forEach => ForEach(forEach, entries),
+        LoopNode loop => Loop(loop, entries),
+        _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
+    };
+
+    private List<Exit> Step(StepNode step, List<Exit> entries)
+    {
+        var id = NewId();
+        Line($"{id}[\"{Escape(step.Name)}\"]");
+        Connect(entries, id);
+        return [new Exit(id, null)];
+    }
+
+    private List<Exit> Branch(BranchNode branch, List<Exit> entries)
+    {
+        var id = NewId();
+        Line($"{id}{{\"{Escape(branch.Name)}\"}}");
+        Connect(entries, id);
+        var exits = new List<Exit>();
+        var arms = branch.DefaultArm is null ? branch.Arms : [.. branch.Arms, branch.DefaultArm];
+        foreach (var arm in arms)
         {
-            case StepNode step:
-            {
-                var id = NewId();
-                Line($"{id}[\"{Escape(step.Name)}\"]");
-                Connect(entries, id);
-                return [new Exit(id, null)];
-            }
-
-            case BranchNode branch:
-            {
-                var id = NewId();
-                Line($"{id}{{\"{Escape(branch.Name)}\"}}");
-                Connect(entries, id);
-                var exits = new List<Exit>();
-                var arms = branch.DefaultArm is null ? branch.Arms : [.. branch.Arms, branch.DefaultArm];
-                foreach (var arm in arms)
-                {
-                    var label = arm.Key == BranchNode.DefaultArmKey ? "default" : arm.Key;
-                    exits.AddRange(Block(arm.Block, [new Exit(id, label)]));
-                }
-
-                return exits;
-            }
-
-            case ParallelNode parallel:
-            {
-                var fork = NewId();
-                var join = NewId();
-                Line($"{fork}[/\"{Escape(parallel.Name)}: fork\"/]");
-                Connect(entries, fork);
-                var exits = new List<Exit>();
-                foreach (var branch in parallel.Branches)
-                {
-                    exits.AddRange(Block(branch, [new Exit(fork, null)]));
-                }
-
-                Line($"{join}[\\\"{Escape(parallel.Name)}: join\"\\]");
-                Connect(exits, join);
-                return [new Exit(join, null)];
-            }
-
-            case ForEachNode forEach:
-            {
-                var fork = NewId();
-                var join = NewId();
-                Line($"{fork}[/\"{Escape(forEach.Name)}: for each (max {forEach.MaxParallelism.ToString(CultureInfo.InvariantCulture)} at once)\"/]");
-                Connect(entries, fork);
-                var exits = Block(forEach.Body, [new Exit(fork, "each item")]);
-                Line($"{join}[\\\"{Escape(forEach.Name)}: collect\"\\]");
-                Connect(exits, join);
-                return [new Exit(join, null)];
-            }
-
-            case LoopNode loop:
-            {
-                var start = NewId();
-                var check = NewId();
-                Line($"{start}((\"{Escape(loop.Name)}\"))");
-                Connect(entries, start);
-                var exits = Block(loop.Body, [new Exit(start, null)]);
-                Line($"{check}{{\"{Escape(loop.Name)}: done? (max {loop.MaxIterations.ToString(CultureInfo.InvariantCulture)})\"}}");
-                Connect(exits, check);
-                Line($"{check} -->|no| {start}");
-                return [new Exit(check, "yes")];
-            }
-
-            default:
-                throw new InvalidOperationException($"Unknown node type {node.GetType().Name}.");
+            var label = arm.Key == BranchNode.DefaultArmKey ? "default" : arm.Key;
+            exits.AddRange(Block(arm.Block, [new Exit(id, label)]));
         }
+
+        return exits;
+    }
+
+    private List<Exit> Parallel(ParallelNode parallel, List<Exit> entries)
+    {
+        var fork = NewId();
+        var join = NewId();
+        Line($"{fork}[/\"{Escape(parallel.Name)}: fork\"/]");
+        Connect(entries, fork);
+        var exits = new List<Exit>();
+        foreach (var branch in parallel.Branches)
+        {
+            exits.AddRange(Block(branch, [new Exit(fork, null)]));
+        }
+
+        Line($"{join}[\\\"{Escape(parallel.Name)}: join\"\\]");
+        Connect(exits, join);
+        return [new Exit(join, null)];
+    }
+
+    private List<Exit> ForEach(ForEachNode forEach, List<Exit> entries)
+    {
+        var fork = NewId();
+        var join = NewId();
+        Line($"{fork}[/\"{Escape(forEach.Name)}: for each (max {forEach.MaxParallelism.ToString(CultureInfo.InvariantCulture)} at once)\"/]");
+        Connect(entries, fork);
+        var exits = Block(forEach.Body, [new Exit(fork, "each item")]);
+        Line($"{join}[\\\"{Escape(forEach.Name)}: collect\"\\]");
+        Connect(exits, join);
+        return [new Exit(join, null)];
+    }
+
+    private List<Exit> Loop(LoopNode loop, List<Exit> entries)
+    {
+        var start = NewId();
+        var check = NewId();
+        Line($"{start}((\"{Escape(loop.Name)}\"))");
+        Connect(entries, start);
+        var exits = Block(loop.Body, [new Exit(start, null)]);
+        Line($"{check}{{\"{Escape(loop.Name)}: done? (max {loop.MaxIterations.ToString(CultureInfo.InvariantCulture)})\"}}");
+        Connect(exits, check);
+        Line($"{check} -->|no| {start}");
+        return [new Exit(check, "yes")];
     }
 
     private void Connect(List<Exit> from, string to)
