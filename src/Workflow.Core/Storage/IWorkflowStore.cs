@@ -19,6 +19,10 @@ namespace Workflow.Storage;
 /// which increments its fencing token and fences the previous holder off. Due times and lease expiries are compared
 /// with the store's clock.
 /// </para>
+/// <para>
+/// Conflicts and lost leases are results, not exceptions. A store that cannot reach its backing storage throws
+/// <see cref="Exceptions.WorkflowStoreUnavailableException"/>; a store never lets its provider's exceptions out.
+/// </para>
 /// </remarks>
 public interface IWorkflowStore
 {
