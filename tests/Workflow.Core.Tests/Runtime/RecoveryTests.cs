@@ -40,6 +40,18 @@ public sealed class RecoveryTests
             })
             .Build();
 
+    /// <summary>Starts a node on <paramref name="store"/>, starts an instance of the counting workflow on it and waits
+    /// until the node is in the middle of the instance's first 'charge'.</summary>
+    internal static async Task<TestHost> StartNodeInChargeAsync(
+        Probe probe, string workflow, InMemoryWorkflowStore store, string instanceId, FakeTimeProvider? clock = null, CapturingLoggerProvider? logs = null)
+    {
+        var node = await TestHost.StartAsync(
+            b => b.AddWorkflow(CountingWorkflow(probe, workflow)).UseInMemoryStore(store), clock: clock, options: o => o.NodeId = "node-1", logs: logs, cancellationToken: Token);
+        await node.Client.StartAsync(CountingWorkflow(probe, workflow), 1, new StartWorkflowOptions { InstanceId = instanceId }, Token);
+        await Poll.UntilAsync(() => probe.Count("charge") == 1, "the first node is in the middle of 'charge'", cancellationToken: Token);
+        return node;
+    }
+
     [Fact]
     public async Task Crash_RuntimeAbandonedMidStep_SecondRuntimeWithFreshDefinitionsFinishesAndEachCompletionIsJournaledOnce()
     {
@@ -50,14 +62,7 @@ public sealed class RecoveryTests
         var deadNodeLogs = new CapturingLoggerProvider();
 
         // Node 1 runs on a clock that never moves: once abandoned, it sends no heartbeat, like a dead process.
-        var node1 = await TestHost.StartAsync(
-            b => b.AddWorkflow(CountingWorkflow(probe, "crash")).UseInMemoryStore(store),
-            clock: new FakeTimeProvider(TestHost.Epoch),
-            options: o => o.NodeId = "node-1",
-            logs: deadNodeLogs,
-            cancellationToken: Token);
-        var handle = await node1.Client.StartAsync(CountingWorkflow(probe, "crash"), 1, new StartWorkflowOptions { InstanceId = "crash-1" }, Token);
-        await Poll.UntilAsync(() => probe.Count("charge") == 1, "node 1 is in the middle of 'charge'", cancellationToken: Token);
+        var node1 = await StartNodeInChargeAsync(probe, "crash", store, "crash-1", new FakeTimeProvider(TestHost.Epoch), deadNodeLogs);
 
         // Node 2: a fresh service provider and freshly built definitions, on the store's clock.
         await using var node2 = await TestHost.StartAsync(
@@ -76,7 +81,7 @@ public sealed class RecoveryTests
         Assert.Equal(1, probe.Count("reserve"));
         Assert.Equal(2, probe.Count("charge"));
         Assert.Equal(1, probe.Count("ship"));
-        var history = await node2.Client.GetHistoryAsync(handle.InstanceId, Token);
+        var history = await node2.Client.GetHistoryAsync("crash-1", Token);
         Assert.Equal(["reserve", "charge", "ship"], history.OfType<StepCompletedEvent>().Select(e => e.StepPath));
         Assert.Single(history.OfType<WorkflowCompletedEvent>());
         Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.Position));
@@ -89,9 +94,7 @@ public sealed class RecoveryTests
         var probe = new Probe();
         probe.Close("first-charge");
         var store = new InMemoryWorkflowStore(new FakeTimeProvider(TestHost.Epoch));
-        var node1 = await TestHost.StartAsync(b => b.AddWorkflow(CountingWorkflow(probe, "stubborn")).UseInMemoryStore(store), cancellationToken: Token);
-        await node1.Client.StartAsync(CountingWorkflow(probe, "stubborn"), 1, new StartWorkflowOptions { InstanceId = "stubborn-1" }, Token);
-        await Poll.UntilAsync(() => probe.Count("charge") == 1, "'charge' runs", cancellationToken: Token);
+        var node1 = await StartNodeInChargeAsync(probe, "stubborn", store, "stubborn-1");
 
         using (var deadline = new CancellationTokenSource())
         {
@@ -117,9 +120,7 @@ public sealed class RecoveryTests
         var probe = new Probe();
         probe.Close("first-charge");
         var store = new InMemoryWorkflowStore(new FakeTimeProvider(TestHost.Epoch));
-        var node1 = await TestHost.StartAsync(b => b.AddWorkflow(CountingWorkflow(probe, "graceful")).UseInMemoryStore(store), cancellationToken: Token);
-        await node1.Client.StartAsync(CountingWorkflow(probe, "graceful"), 1, new StartWorkflowOptions { InstanceId = "graceful-1" }, Token);
-        await Poll.UntilAsync(() => probe.Count("charge") == 1, "'charge' runs", cancellationToken: Token);
+        var node1 = await StartNodeInChargeAsync(probe, "graceful", store, "graceful-1");
 
         var stopping = node1.StopAsync(Token);
         var runtime = node1.Services.GetRequiredService<Workflow.Runtime.WorkflowRuntime>();

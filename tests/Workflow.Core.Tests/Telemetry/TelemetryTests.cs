@@ -3,7 +3,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
-using Workflow.Client;
 using Workflow.Definitions;
 using Workflow.Exceptions;
 using Workflow.Storage.InMemory;
@@ -111,12 +110,7 @@ public sealed class TelemetryTests : IDisposable
         probe.Close("first-charge");
         var storeClock = new FakeTimeProvider(TestHost.Epoch);
         var store = new InMemoryWorkflowStore(storeClock);
-        var node1 = await TestHost.StartAsync(
-            b => b.AddWorkflow(RecoveryTests.CountingWorkflow(probe, "telemetry-crash")).UseInMemoryStore(store),
-            clock: new FakeTimeProvider(TestHost.Epoch),
-            cancellationToken: Token);
-        await node1.Client.StartAsync(RecoveryTests.CountingWorkflow(probe, "telemetry-crash"), 1, new StartWorkflowOptions { InstanceId = "trace-1" }, Token);
-        await Poll.UntilAsync(() => probe.Count("charge") == 1, "node 1 is in 'charge'", cancellationToken: Token);
+        var node1 = await RecoveryTests.StartNodeInChargeAsync(probe, "telemetry-crash", store, "trace-1", new FakeTimeProvider(TestHost.Epoch));
 
         await using var node2 = await TestHost.StartAsync(
             b => b.AddWorkflow(RecoveryTests.CountingWorkflow(probe, "telemetry-crash")).UseInMemoryStore(store), clock: storeClock, cancellationToken: Token);
