@@ -85,6 +85,44 @@ public interface IWorkflowClient
     /// <exception cref="Exceptions.WorkflowCanceledException">The instance was canceled.</exception>
     Task<T> GetResultAsync<T>(string instanceId, CancellationToken cancellationToken = default);
 
+    /// <summary>Raises an external event to an instance: it is journaled at once and consumed by the first wait for
+    /// that name (or the one at <see cref="RaiseEventOptions.StepPath"/>), now or when the workflow gets there.</summary>
+    /// <typeparam name="TPayload">The payload's type; a <see cref="System.Text.Json.JsonElement"/> works for untyped callers.</typeparam>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="eventName">The event's name, as the workflow's wait declares it.</param>
+    /// <param name="payload">The payload; it must deserialize to the type the wait declares.</param>
+    /// <param name="options">Options such as an idempotency id and a target step path.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the event is journaled.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    /// <exception cref="Exceptions.WorkflowEventRejectedException">The workflow does not wait for that event, the
+    /// payload does not fit its type, or the instance has ended. Nothing was appended.</exception>
+    Task RaiseEventAsync<TPayload>(string instanceId, string eventName, TPayload payload, RaiseEventOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Raises an external event to an instance, starting the instance first when it does not exist
+    /// (signal-with-start). Starting follows the rules of <see cref="StartAsync{TInput, TOutput}"/>.</summary>
+    /// <typeparam name="TInput">The workflow's input type.</typeparam>
+    /// <typeparam name="TOutput">The workflow's output type.</typeparam>
+    /// <typeparam name="TPayload">The payload's type.</typeparam>
+    /// <param name="workflow">The definition; it must be registered.</param>
+    /// <param name="input">The input, used only when the instance is started.</param>
+    /// <param name="eventName">The event's name.</param>
+    /// <param name="payload">The payload.</param>
+    /// <param name="options">The start options; <see cref="StartWorkflowOptions.InstanceId"/> is required.</param>
+    /// <param name="raiseOptions">Options of the raise.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A handle to the instance.</returns>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has no instance id.</exception>
+    /// <exception cref="Exceptions.WorkflowEventRejectedException">The event or its payload does not fit the workflow, or the instance has ended.</exception>
+    Task<WorkflowHandle<TOutput>> StartOrRaiseAsync<TInput, TOutput, TPayload>(
+        WorkflowDefinition<TInput, TOutput> workflow,
+        TInput input,
+        string eventName,
+        TPayload payload,
+        StartWorkflowOptions options,
+        RaiseEventOptions? raiseOptions = null,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, and the instance
     /// ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
     /// <param name="instanceId">The instance id.</param>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Workflow.Definitions;
@@ -30,7 +29,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         }
 
         var bytes = runtime.Serialize(input, typeof(TInput), "the workflow input");
-        var instanceId = await StartCoreAsync(registered, bytes, input, options?.Clone(), cancellationToken).ConfigureAwait(false);
+        var instanceId = await StartOrThrowAsync(registered, bytes, input, options?.Clone(), cancellationToken).ConfigureAwait(false);
         return new WorkflowHandle<TOutput>(this, instanceId);
     }
 
@@ -52,7 +51,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         }
 
         var bytes = runtime.Serialize(value, definition.InputType, "the workflow input");
-        var instanceId = await StartCoreAsync(definition, bytes, value, options?.Clone(), cancellationToken).ConfigureAwait(false);
+        var instanceId = await StartOrThrowAsync(definition, bytes, value, options?.Clone(), cancellationToken).ConfigureAwait(false);
         return new WorkflowHandle(this, instanceId);
     }
 
@@ -185,7 +184,121 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
     }
 
-    private async Task<string> StartCoreAsync(WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, CancellationToken cancellationToken)
+    public async Task RaiseEventAsync<TPayload>(
+        string instanceId, string eventName, TPayload payload, RaiseEventOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        options = options?.Clone();
+        var info = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        var raised = EncodeEvent(runtime.Registry.Get(info.WorkflowName, info.WorkflowVersion), instanceId, eventName, payload, options);
+        var last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
+        if (last.Count == 0)
+        {
+            throw new WorkflowNotFoundException(instanceId);
+        }
+
+        if (JournalCodec.Decode(last[0]).IsTerminal)
+        {
+            throw new WorkflowEventRejectedException(instanceId, eventName, EventRejectionReason.InstanceEnded,
+                $"Workflow instance '{instanceId}' has ended ({info.Status}); it consumes no more events.");
+        }
+
+        // Any version: an event with a caller-chosen id that is already there reports success without a second copy.
+        await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            Events = [raised],
+            Schedule = [new ScheduledWork(instanceId)],
+        }, cancellationToken).ConfigureAwait(false);
+        await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+    }
+
+    public async Task<WorkflowHandle<TOutput>> StartOrRaiseAsync<TInput, TOutput, TPayload>(
+        WorkflowDefinition<TInput, TOutput> workflow,
+        TInput input,
+        string eventName,
+        TPayload payload,
+        StartWorkflowOptions options,
+        RaiseEventOptions? raiseOptions = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        options = options.Clone();
+        raiseOptions = raiseOptions?.Clone();
+        if (options.InstanceId is null)
+        {
+            throw new ArgumentException("Start-or-raise addresses an instance by id: set StartWorkflowOptions.InstanceId.", nameof(options));
+        }
+
+        var registered = GetRegistered(workflow);
+        var raised = EncodeEvent(registered, options.InstanceId, eventName, payload, raiseOptions);
+        var bytes = runtime.Serialize(input, typeof(TInput), "the workflow input");
+        var (instanceId, status) = await StartCoreAsync(registered, bytes, input, options, raised, cancellationToken).ConfigureAwait(false);
+        if (status == CommitStatus.VersionConflict)
+        {
+            await RaiseEventAsync(instanceId, eventName, payload, raiseOptions, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new WorkflowHandle<TOutput>(this, instanceId);
+    }
+
+    private WorkflowDefinition GetRegistered<TInput, TOutput>(WorkflowDefinition<TInput, TOutput> workflow)
+    {
+        var registered = runtime.Registry.Get(workflow.Name, workflow.Version);
+        if (registered.InputType != typeof(TInput) || registered.OutputType != typeof(TOutput))
+        {
+            throw new InvalidOperationException(
+                $"Workflow '{workflow.Name}' version {workflow.Version} is registered with input {registered.InputType.Name} and output {registered.OutputType.Name}, not {typeof(TInput).Name} and {typeof(TOutput).Name}. Register this definition, or give it a new version.");
+        }
+
+        return registered;
+    }
+
+    /// <summary>Encodes an external event after checking it against the type the workflow declares for it.</summary>
+    private EventData EncodeEvent<TPayload>(WorkflowDefinition definition, string instanceId, string eventName, TPayload payload, RaiseEventOptions? options)
+    {
+        if (!definition.EventTypes.TryGetValue(eventName, out var type))
+        {
+            var known = definition.EventTypes.Count == 0 ? "none" : string.Join(", ", definition.EventTypes.Keys);
+            throw new WorkflowEventRejectedException(instanceId, eventName, EventRejectionReason.UnknownEvent,
+                $"Workflow '{definition.Name}' version {definition.Version} does not wait for an event named '{eventName}'. The events it waits for: {known}.");
+        }
+
+        byte[] bytes;
+        try
+        {
+            var raw = JsonSerializer.SerializeToUtf8Bytes(payload, runtime.GetTypeInfo(typeof(TPayload)));
+            var value = JsonSerializer.Deserialize(raw, runtime.GetTypeInfo(type));
+            bytes = runtime.Serialize(value, type, $"the payload of event '{eventName}'");
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or WorkflowSerializationException)
+        {
+            var where = ex is JsonException { Path: { } path and not "$" } ? $" at {path}" : string.Empty;
+            throw new WorkflowEventRejectedException(instanceId, eventName, EventRejectionReason.InvalidPayload,
+                $"The payload of event '{eventName}' does not fit its type {type.Name}{where}: {ex.Message}", ex);
+        }
+
+        var eventId = options?.EventId is { } id ? NameBasedGuid.Create(instanceId, "event", id) : runtime.NewEventId();
+        return JournalCodec.EncodeEventRaised(eventId, eventName, bytes, options?.StepPath);
+    }
+
+    private async Task<string> StartOrThrowAsync(WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, CancellationToken cancellationToken)
+    {
+        var (instanceId, status) = await StartCoreAsync(definition, input, liveInput, options, raised: null, cancellationToken).ConfigureAwait(false);
+        if (status == CommitStatus.VersionConflict)
+        {
+            var existing = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+            throw new WorkflowAlreadyStartedException(instanceId, existing.WorkflowName, existing.WorkflowVersion);
+        }
+
+        return instanceId;
+    }
+
+    private async Task<(string InstanceId, CommitStatus Status)> StartCoreAsync(
+        WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, EventData? raised, CancellationToken cancellationToken)
     {
         var now = runtime.TimeProvider.GetUtcNow();
         var instanceId = options?.InstanceId ?? Guid.CreateVersion7(now).ToString();
@@ -207,7 +320,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         {
             InstanceId = instanceId,
             ExpectedVersion = ExpectedVersion.NoStream,
-            Events = [started],
+            Events = raised is { } extra ? [started, extra] : [started],
             Instance = new WorkflowInstanceInfo
             {
                 InstanceId = instanceId,
@@ -220,31 +333,32 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
             Schedule = [new ScheduledWork(instanceId, dueAt: null, claimFor: claim)],
         }, cancellationToken).ConfigureAwait(false);
 
-        switch (result.Status)
+        if (result.Status == CommitStatus.Committed)
         {
-            case CommitStatus.Committed:
-                WorkflowInstrumentation.Started.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, definition.Name));
-                Log.InstanceStarted(runtime.Logger, definition.Name, definition.Version, instanceId);
-                if (result.Claimed.Count > 0)
+            WorkflowInstrumentation.Started.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, definition.Name));
+            Log.InstanceStarted(runtime.Logger, definition.Name, definition.Version, instanceId);
+            if (result.Claimed.Count > 0)
+            {
+                var state = new InstanceState(instanceId, definition.Name, definition.Version, new JournalPayload(input), traceParent, parent?.TraceStateString, 1)
                 {
-                    var state = new InstanceState(instanceId, definition.Name, definition.Version, new JournalPayload(input), traceParent, parent?.TraceStateString, result.StreamVersion)
-                    {
-                        CreatedAt = now,
-                    };
-                    await runtime.EnqueueAsync(result.Claimed[0], state, liveInput, cancellationToken).ConfigureAwait(false);
-                }
-                else
+                    CreatedAt = now,
+                };
+                if (raised is { } first)
                 {
-                    runtime.Wake();
+                    // The run starts from this state without reading the stream: fold what this commit appended.
+                    var recorded = new RecordedEvent(instanceId, 2, 0, first.EventId, first.Type, first.Data, first.Metadata, now);
+                    state.Apply(JournalCodec.Decode(recorded));
                 }
 
-                return instanceId;
-            case CommitStatus.AlreadyCommitted:
-                return instanceId;
-            default:
-                var existing = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
-                throw new WorkflowAlreadyStartedException(instanceId, existing.WorkflowName, existing.WorkflowVersion);
+                await runtime.EnqueueAsync(result.Claimed[0], state, liveInput, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                runtime.Wake();
+            }
         }
+
+        return (instanceId, result.Status == CommitStatus.AlreadyCommitted ? CommitStatus.Committed : result.Status);
     }
 
     private T Read<T>(JsonElement output, string instanceId)
@@ -287,24 +401,8 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
 
     /// <summary>The id of an instance's first event follows from its id, definition and input: starting the same
     /// instance again appends the same event, which the store recognises as already written.</summary>
-    private static Guid StartEventId(string instanceId, WorkflowDefinition definition, byte[] input)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(instanceId));
-        hash.AppendData([0]);
-        hash.AppendData(Encoding.UTF8.GetBytes(definition.Name));
-        hash.AppendData([0]);
-        Span<byte> version = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(version, definition.Version);
-        hash.AppendData(version);
-        hash.AppendData([0]);
-        hash.AppendData(input);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        digest[6] = (byte)((digest[6] & 0x0F) | 0x80); // version 8: a name-based id of our own
-        digest[8] = (byte)((digest[8] & 0x3F) | 0x80); // RFC 9562 variant
-        return new Guid(digest[..16], bigEndian: true);
-    }
+    private static Guid StartEventId(string instanceId, WorkflowDefinition definition, byte[] input) =>
+        NameBasedGuid.Create(instanceId, definition.Name, definition.Version.ToString(CultureInfo.InvariantCulture), input);
 
     private static void ValidateInstanceId(string instanceId)
     {

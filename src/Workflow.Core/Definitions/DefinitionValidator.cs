@@ -27,6 +27,7 @@ internal static class DefinitionValidator
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var eventTypes = new Dictionary<string, Type>(StringComparer.Ordinal);
         foreach (var node in DefinitionWalker.Nodes(definition.Root))
         {
             seen[node.Name] = seen.GetValueOrDefault(node.Name) + 1;
@@ -48,6 +49,12 @@ internal static class DefinitionValidator
                     break;
                 case BranchNode { IsSwitch: true } branch:
                     ValidateSwitch(branch, problems);
+                    break;
+                case WaitNode wait:
+                    ValidateWait(wait, eventTypes, problems);
+                    break;
+                case DelayNode { Duration: { } duration } delay when duration < TimeSpan.Zero:
+                    problems.Add($"Delay '{delay.Name}' has a negative duration ({duration}); use zero or more.");
                     break;
             }
 
@@ -74,6 +81,11 @@ internal static class DefinitionValidator
             {
                 checker.Check(step.OutputType, $"The output of step '{step.Name}'");
             }
+        }
+
+        foreach (var (eventName, payloadType) in eventTypes)
+        {
+            checker.Check(payloadType, $"The payload of event '{eventName}'");
         }
 
         checker.Check(definition.OutputType, "The workflow output");
@@ -125,6 +137,42 @@ internal static class DefinitionValidator
         }
     }
 
+    private static void ValidateWait(WaitNode wait, Dictionary<string, Type> eventTypes, List<string> problems)
+    {
+        if (wait.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            problems.Add($"Wait '{wait.Name}' has the timeout {timeout}; a timeout must be positive (or null to wait forever).");
+        }
+
+        if (wait.Cases.Count == 0)
+        {
+            problems.Add($"Wait '{wait.Name}' accepts no event; add at least one with On().");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var waitCase in wait.Cases)
+        {
+            if (NameProblem(waitCase.EventName) is { } nameProblem)
+            {
+                problems.Add($"The event name '{waitCase.EventName}' of wait '{wait.Name}' {nameProblem}.");
+            }
+
+            if (!names.Add(waitCase.EventName))
+            {
+                problems.Add($"Wait '{wait.Name}' accepts the event '{waitCase.EventName}' twice.");
+            }
+
+            if (eventTypes.TryGetValue(waitCase.EventName, out var declared) && declared != waitCase.PayloadType)
+            {
+                problems.Add($"The event '{waitCase.EventName}' is awaited with the payload types {declared.Name} and {waitCase.PayloadType.Name}; an event has one payload type, which raising it is checked against.");
+            }
+            else
+            {
+                eventTypes[waitCase.EventName] = waitCase.PayloadType;
+            }
+        }
+    }
+
     private static bool IsTask(Type type) =>
         typeof(Task).IsAssignableFrom(type)
         || type == typeof(ValueTask)
@@ -138,6 +186,8 @@ internal static class DefinitionValidator
         ParallelNode => "parallel block",
         ForEachNode => "for-each block",
         LoopNode => "loop",
+        WaitNode => "wait",
+        DelayNode => "delay",
         _ => "node",
     };
 }

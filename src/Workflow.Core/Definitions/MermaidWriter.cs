@@ -44,6 +44,8 @@ internal sealed class MermaidWriter
         ParallelNode parallel => Parallel(parallel, entries),
         ForEachNode forEach => ForEach(forEach, entries),
         LoopNode loop => Loop(loop, entries),
+        WaitNode wait => Wait(wait, entries),
+        DelayNode delay => Delay(delay, entries),
         _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
     };
 
@@ -111,6 +113,35 @@ internal sealed class MermaidWriter
         Connect(exits, check);
         Line($"{check} -->|no| {start}");
         return [new Exit(check, "yes")];
+    }
+
+    private List<Exit> Wait(WaitNode wait, List<Exit> entries)
+    {
+        var id = NewId();
+        var timeout = wait.Timeout is { } t ? $" (timeout {t})" : string.Empty;
+        Line($"{id}([\"{Escape(wait.Name)}: wait{Escape(timeout)}\"])");
+        Connect(entries, id);
+        var exits = new List<Exit>();
+        foreach (var waitCase in wait.Cases)
+        {
+            exits.AddRange(Block(waitCase.Block, [new Exit(id, waitCase.EventName)]));
+        }
+
+        if (wait.OnTimeout is not null)
+        {
+            exits.AddRange(Block(wait.OnTimeout, [new Exit(id, "timeout")]));
+        }
+
+        return exits;
+    }
+
+    private List<Exit> Delay(DelayNode delay, List<Exit> entries)
+    {
+        var id = NewId();
+        var what = delay.Duration is { } duration ? $"delay {duration}" : "delay until";
+        Line($"{id}([\"{Escape(delay.Name)}: {what}\"])");
+        Connect(entries, id);
+        return [new Exit(id, null)];
     }
 
     private void Connect(List<Exit> from, string to)

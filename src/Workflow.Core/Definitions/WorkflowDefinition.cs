@@ -12,6 +12,8 @@ namespace Workflow.Definitions;
 public abstract class WorkflowDefinition
 {
     private IReadOnlyList<string>? _stepNames;
+    private IReadOnlyDictionary<string, Type>? _eventTypes;
+    private Dictionary<string, (StepNode Step, FlowNode[] Containers)>? _steps;
 
     private protected WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions)
     {
@@ -40,7 +42,52 @@ public abstract class WorkflowDefinition
     /// <summary>Gets the names of the steps, in the order they appear in the graph.</summary>
     public IReadOnlyList<string> StepNames => _stepNames ??= [.. DefinitionWalker.Nodes(Root).OfType<StepNode>().Select(static s => s.Name)];
 
+    /// <summary>Gets the external events the workflow waits for, by name, with their payload types. Raising an
+    /// event checks its payload against this type.</summary>
+    public IReadOnlyDictionary<string, Type> EventTypes => _eventTypes ??= DefinitionWalker.Nodes(Root)
+        .OfType<WaitNode>()
+        .SelectMany(static w => w.Cases)
+        .GroupBy(static c => c.EventName, StringComparer.Ordinal)
+        .ToDictionary(static g => g.Key, static g => g.First().PayloadType, StringComparer.Ordinal);
+
     internal FlowBlock Root { get; }
+
+    /// <summary>Finds a step by name with the containers (branches, parallel blocks, loops...) it is nested in.</summary>
+    internal bool TryFindStep(string name, out StepNode step, out FlowNode[] containers)
+    {
+        var steps = _steps ??= IndexSteps(Root);
+        if (steps.TryGetValue(name, out var found))
+        {
+            (step, containers) = found;
+            return true;
+        }
+
+        (step, containers) = (null!, []);
+        return false;
+    }
+
+    private static Dictionary<string, (StepNode, FlowNode[])> IndexSteps(FlowBlock root)
+    {
+        var index = new Dictionary<string, (StepNode, FlowNode[])>(StringComparer.Ordinal);
+        void Visit(FlowBlock block, FlowNode[] containers)
+        {
+            foreach (var node in block.Nodes)
+            {
+                if (node is StepNode step)
+                {
+                    index.TryAdd(step.Name, (step, containers));
+                }
+
+                foreach (var child in node.Children)
+                {
+                    Visit(child, [.. containers, node]);
+                }
+            }
+        }
+
+        Visit(root, []);
+        return index;
+    }
 
     internal StepOptions? DefaultStepOptions { get; }
 

@@ -19,6 +19,8 @@ internal sealed partial class InstanceRun
                 ParallelNode parallel => await RunParallelAsync(parallel, scope, value, cancellationToken).ConfigureAwait(false),
                 ForEachNode forEach => await RunForEachAsync(forEach, scope, value, cancellationToken).ConfigureAwait(false),
                 LoopNode loop => await RunLoopAsync(loop, scope, value, cancellationToken).ConfigureAwait(false),
+                WaitNode wait => await RunWaitAsync(wait, scope, value, cancellationToken).ConfigureAwait(false),
+                DelayNode delay => RunDelay(delay, scope, value, cancellationToken),
                 _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
             };
         }
@@ -106,6 +108,104 @@ internal sealed partial class InstanceRun
         }
     }
 
+    private async ValueTask<object?> RunWaitAsync(WaitNode wait, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(wait.Name);
+        if (_state.TryGetConsumed(path, out var consumed))
+        {
+            return await RunWaitArmAsync(wait, scope, path, consumed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_state.IsTimedOut(path))
+        {
+            return await RunTimeoutArmAsync(wait, scope, path, input, cancellationToken).ConfigureAwait(false);
+        }
+
+        ThrowIfCanceled(cancellationToken);
+        var raised = _state.ConsumeFirst(path, wait.EventNames);
+        if (raised is not null)
+        {
+            QueueDecision(JournalCodec.EncodeEventConsumed(Runtime.NewEventId(), path, raised.Position));
+            return await RunWaitArmAsync(wait, scope, path, raised, cancellationToken).ConfigureAwait(false);
+        }
+
+        var deadline = _state.GetWaitDeadline(path);
+        if (deadline is null && wait.Timeout is { } timeout)
+        {
+            deadline = Runtime.TimeProvider.GetUtcNow() + timeout;
+            _state.RecordWaitDeadline(path, deadline.Value);
+            QueueDecision(JournalCodec.EncodeWaitStarted(Runtime.NewEventId(), path, deadline.Value));
+        }
+
+        if (deadline is { } due && Runtime.TimeProvider.GetUtcNow() >= due)
+        {
+            _state.RecordTimedOut(path);
+            QueueDecision(JournalCodec.EncodeWaitTimedOut(Runtime.NewEventId(), path));
+            return await RunTimeoutArmAsync(wait, scope, path, input, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new SuspendSignal(deadline);
+    }
+
+    private async ValueTask<object?> RunWaitArmAsync(WaitNode wait, RunScope scope, string path, InstanceState.RaisedEvent raised, CancellationToken cancellationToken)
+    {
+        var arm = wait.FindCase(raised.Name)
+            ?? throw new WorkflowNondeterminismException(InstanceId, $"the journal gave wait '{path}' the event '{raised.Name}', which the definition no longer waits for there.");
+        var payload = Evaluate(path, () => raised.Payload.Deserialize(Runtime.GetTypeInfo(arm.PayloadType)));
+        return await RunBlockAsync(arm.Block, scope.Enter(path), payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<object?> RunTimeoutArmAsync(WaitNode wait, RunScope scope, string path, object? input, CancellationToken cancellationToken)
+    {
+        if (wait.OnTimeout is null)
+        {
+            throw new StepFailureSignal(path, 1, new WorkflowFailure("Workflow.WaitTimedOut", $"Wait '{path}' timed out after {wait.Timeout} without receiving {string.Join(" or ", wait.EventNames)}.")
+            {
+                NonRetryable = true,
+                StepPath = path,
+            }, cause: null);
+        }
+
+        return await RunBlockAsync(wait.OnTimeout, scope.Enter(path), input, cancellationToken).ConfigureAwait(false);
+    }
+
+    private object? RunDelay(DelayNode delay, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(delay.Name);
+        if (_state.IsTimerFired(path))
+        {
+            return input;
+        }
+
+        ThrowIfCanceled(cancellationToken);
+        var now = Runtime.TimeProvider.GetUtcNow();
+        var due = _state.GetTimer(path);
+        if (due is null)
+        {
+            due = Evaluate(path, () => delay.DueAt(input, now));
+            _state.RecordTimer(path, due.Value);
+            QueueDecision(JournalCodec.EncodeTimerStarted(Runtime.NewEventId(), path, due.Value));
+        }
+
+        if (now < due)
+        {
+            throw new SuspendSignal(due);
+        }
+
+        _state.RecordTimerFired(path);
+        QueueDecision(JournalCodec.EncodeTimerFired(Runtime.NewEventId(), path));
+        return input;
+    }
+
+    private void ThrowIfCanceled(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_state.CancelRequested)
+        {
+            throw new OperationCanceledException("The instance was canceled.");
+        }
+    }
+
     /// <summary>Runs <paramref name="count"/> bodies, at most <paramref name="parallelism"/> at once. When one fails,
     /// the others are canceled; the error that wins is a fence, then a step failure (the lowest index), then a cancellation.</summary>
     private static async ValueTask<object?[]> RunConcurrentlyAsync(
@@ -131,6 +231,11 @@ internal sealed partial class InstanceRun
                     linked.Token.ThrowIfCancellationRequested();
                     outputs[index] = await body(index, linked.Token).ConfigureAwait(false);
                 }
+                catch (SuspendSignal suspend)
+                {
+                    // A waiting branch does not stop its siblings: they run on until they end or wait too.
+                    errors[index] = suspend;
+                }
                 catch (Exception ex)
                 {
                     errors[index] = ex;
@@ -148,7 +253,8 @@ internal sealed partial class InstanceRun
         await Task.WhenAll(workers).ConfigureAwait(false);
         var winner = errors.FirstOrDefault(static e => e is RunFencedSignal or RunStoppingSignal)
             ?? errors.FirstOrDefault(static e => e is StepFailureSignal or WorkflowNondeterminismException)
-            ?? errors.FirstOrDefault(static e => e is not null and not OperationCanceledException)
+            ?? errors.FirstOrDefault(static e => e is not null and not OperationCanceledException and not SuspendSignal)
+            ?? Suspension(errors)
             ?? errors.FirstOrDefault(static e => e is not null);
         if (winner is not null)
         {
@@ -156,6 +262,20 @@ internal sealed partial class InstanceRun
         }
 
         return outputs;
+    }
+
+    private static SuspendSignal? Suspension(Exception?[] errors)
+    {
+        SuspendSignal? suspended = null;
+        foreach (var error in errors)
+        {
+            if (error is SuspendSignal suspend)
+            {
+                suspended = suspended is null ? suspend : new SuspendSignal(SuspendSignal.Earliest(suspended.WakeAt, suspend.WakeAt));
+            }
+        }
+
+        return suspended;
     }
 
     /// <summary>Runs a user callback of the graph (a condition, a selector, a join): when it throws, the instance
@@ -166,7 +286,7 @@ internal sealed partial class InstanceRun
         {
             return callback();
         }
-        catch (Exception ex) when (ex is not (StepFailureSignal or RunFencedSignal or RunStoppingSignal or OperationCanceledException))
+        catch (Exception ex) when (ex is not (StepFailureSignal or RunFencedSignal or RunStoppingSignal or SuspendSignal or OperationCanceledException))
         {
             var failure = Runtime.FailureConverter.ToFailure(ex);
             throw new StepFailureSignal(path, 1, new WorkflowFailure(failure.ErrorType, failure.Message)

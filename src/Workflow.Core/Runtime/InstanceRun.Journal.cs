@@ -26,7 +26,7 @@ internal sealed partial class InstanceRun
 
     /// <summary>Appends events under the lease at the state's version; on a conflict, folds what others appended and
     /// tries again. Never observes a step's cancellation token: a commit that started finishes.</summary>
-    private async Task CommitAsync(IReadOnlyList<EventData> events, bool complete, WorkflowStatus? status)
+    private async Task CommitAsync(IReadOnlyList<EventData> events, bool complete, WorkflowStatus? status, DateTimeOffset? wakeAt = null)
     {
         await _journalGate.WaitAsync().ConfigureAwait(false);
         try
@@ -51,6 +51,7 @@ internal sealed partial class InstanceRun
                     Lease = Lease,
                     CompleteLease = complete,
                     Instance = header,
+                    Schedule = wakeAt is { } due ? [new ScheduledWork(InstanceId, due)] : [],
                 }).ConfigureAwait(false);
                 switch (result.Status)
                 {
@@ -91,7 +92,7 @@ internal sealed partial class InstanceRun
             foreach (var recorded in batch)
             {
                 var @event = JournalCodec.Decode(recorded);
-                if (@event is not (WorkflowCancelRequestedEvent or UnknownHistoryEvent))
+                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or UnknownHistoryEvent))
                 {
                     Fence("another node wrote to the instance");
                     throw new RunFencedSignal($"Another node appended {@event.EventType} to instance '{InstanceId}'.");

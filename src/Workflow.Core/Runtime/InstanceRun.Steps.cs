@@ -28,12 +28,7 @@ internal sealed partial class InstanceRun
         }
 
         ThrowIfFenced();
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_state.CancelRequested)
-        {
-            throw new OperationCanceledException("The instance was canceled.");
-        }
-
+        ThrowIfCanceled(cancellationToken);
         var execution = new StepExecution(this, step, scope, path, input, _state.FailedAttempts(path) + 1);
         using var activity = StartStepActivity(step, path);
         StepResult result;
@@ -67,7 +62,7 @@ internal sealed partial class InstanceRun
     }
 
     private bool IsStepError(Exception exception, StepExecution execution, CancellationToken cancellationToken) =>
-        exception is not (RunFencedSignal or RunStoppingSignal or StepFailureSignal)
+        exception is not (RunFencedSignal or RunStoppingSignal or StepFailureSignal or SuspendSignal)
         && _fencedReason is null
         && execution.JournalError is null
         && !(exception is OperationCanceledException && cancellationToken.IsCancellationRequested);

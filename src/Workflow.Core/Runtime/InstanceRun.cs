@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Workflow.Client;
 using Workflow.Definitions;
+using Workflow.Definitions.Nodes;
 using Workflow.Exceptions;
 using Workflow.Internal;
 using Workflow.Runtime.Journal;
@@ -89,6 +90,16 @@ internal sealed partial class InstanceRun
         {
             await FinishSafelyAsync(() => FinishCanceledAsync(activity)).ConfigureAwait(false);
         }
+        catch (SuspendSignal suspend)
+        {
+            // Waiting for an event or a timer: journal the decisions so far, end the lease, and run again at the
+            // wake-up time (an event raised meanwhile schedules its own wake-up).
+            await FinishSafelyAsync(() => CommitAsync([], complete: true, status: null, suspend.WakeAt)).ConfigureAwait(false);
+            activity?.SetTag("workflow.suspended", true);
+
+            // An event raised while this run held the lease left the work item runnable: claim it now, not at the next poll.
+            Runtime.Wake();
+        }
         catch (StepFailureSignal failure)
         {
             await FinishSafelyAsync(() => FinishFailedAsync(failure, activity)).ConfigureAwait(false);
@@ -149,19 +160,50 @@ internal sealed partial class InstanceRun
 
     public bool TryGetStepOutput<T>(RunScope scope, string stepName, out T value)
     {
-        for (var current = scope; current is not null; current = current.Parent)
+        if (ResolveStepPath(scope, stepName) is { } path && _state.TryGetStep(path, out var step))
         {
-            if (_state.TryGetStep(current.PathOf(stepName), out var step))
-            {
-                value = step.HasLiveValue && step.LiveValue is T live
-                    ? live
-                    : (T)step.Output.Deserialize(Runtime.GetTypeInfo(typeof(T)))!;
-                return true;
-            }
+            value = step.HasLiveValue && step.LiveValue is T live
+                ? live
+                : (T)step.Output.Deserialize(Runtime.GetTypeInfo(typeof(T)))!;
+            return true;
         }
 
         value = default!;
         return false;
+    }
+
+    /// <summary>The path of a step as seen from a scope: its containers' names, and for a for-each item or a loop
+    /// iteration the index of the one the scope is in. A step in a repeated container the scope is not in has no
+    /// single path, so it is not found.</summary>
+    private string? ResolveStepPath(RunScope scope, string stepName)
+    {
+        if (!Definition.TryFindStep(stepName, out _, out var containers))
+        {
+            return null;
+        }
+
+        var current = scope.Prefix is null ? [] : scope.Prefix.Split('/');
+        var segments = new List<string>(containers.Length + 1);
+        foreach (var container in containers)
+        {
+            if (container is ForEachNode or LoopNode)
+            {
+                var indexed = Array.Find(current, s => s.Length > container.Name.Length && s.StartsWith(container.Name, StringComparison.Ordinal) && s[container.Name.Length] == '[');
+                if (indexed is null)
+                {
+                    return null;
+                }
+
+                segments.Add(indexed);
+            }
+            else
+            {
+                segments.Add(container.Name);
+            }
+        }
+
+        segments.Add(stepName);
+        return string.Join('/', segments);
     }
 
     public void Publish(string stepPath, string? callId, string? message, object? data)

@@ -15,6 +15,12 @@ internal sealed class InstanceState
     private readonly Dictionary<string, string> _branches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _loopDecisions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Path, string Key), JournalPayload> _subResults = [];
+    private readonly List<RaisedEvent> _raised = [];
+    private readonly Dictionary<string, RaisedEvent> _consumed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _waitDeadlines = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _timedOut = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _timers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _firedTimers = new(StringComparer.Ordinal);
 
     public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
     {
@@ -101,6 +107,30 @@ internal sealed class InstanceState
                         CancelReason = cancel.Reason;
                     }
 
+                    break;
+                case EventRaisedEvent raised:
+                    _raised.Add(new RaisedEvent(raised.Position, raised.EventName, new JournalPayload(raised.Payload), raised.TargetPath));
+                    break;
+                case EventConsumedEvent consumed:
+                    var match = _raised.Find(r => r.Position == consumed.RaisedPosition);
+                    if (match is not null)
+                    {
+                        match.ConsumedBy = consumed.Path;
+                        _consumed.TryAdd(consumed.Path, match);
+                    }
+
+                    break;
+                case WaitStartedEvent wait:
+                    _waitDeadlines.TryAdd(wait.Path, wait.Deadline);
+                    break;
+                case WaitTimedOutEvent timedOut:
+                    _timedOut.Add(timedOut.Path);
+                    break;
+                case TimerStartedEvent timer:
+                    _timers.TryAdd(timer.Path, timer.DueAt);
+                    break;
+                case TimerFiredEvent fired:
+                    _firedTimers.Add(fired.Path);
                     break;
                 case WorkflowCompletedEvent:
                     Status = WorkflowStatus.Completed;
@@ -197,7 +227,115 @@ internal sealed class InstanceState
         }
     }
 
+    public bool TryGetConsumed(string path, out RaisedEvent raised)
+    {
+        lock (_gate)
+        {
+            return _consumed.TryGetValue(path, out raised!);
+        }
+    }
+
+    /// <summary>Consumes the oldest raised event that is not consumed yet, has one of <paramref name="names"/>, and is
+    /// addressed to no wait or to the wait at <paramref name="path"/>: first raised, first consumed.</summary>
+    public RaisedEvent? ConsumeFirst(string path, IReadOnlyCollection<string> names)
+    {
+        lock (_gate)
+        {
+            foreach (var raised in _raised)
+            {
+                if (raised.ConsumedBy is null
+                    && names.Contains(raised.Name)
+                    && (raised.TargetPath is null || string.Equals(raised.TargetPath, path, StringComparison.Ordinal)))
+                {
+                    raised.ConsumedBy = path;
+                    _consumed.TryAdd(path, raised);
+                    return raised;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    public DateTimeOffset? GetWaitDeadline(string path)
+    {
+        lock (_gate)
+        {
+            return _waitDeadlines.TryGetValue(path, out var deadline) ? deadline : null;
+        }
+    }
+
+    public void RecordWaitDeadline(string path, DateTimeOffset deadline)
+    {
+        lock (_gate)
+        {
+            _waitDeadlines.TryAdd(path, deadline);
+        }
+    }
+
+    public bool IsTimedOut(string path)
+    {
+        lock (_gate)
+        {
+            return _timedOut.Contains(path);
+        }
+    }
+
+    public void RecordTimedOut(string path)
+    {
+        lock (_gate)
+        {
+            _timedOut.Add(path);
+        }
+    }
+
+    public DateTimeOffset? GetTimer(string path)
+    {
+        lock (_gate)
+        {
+            return _timers.TryGetValue(path, out var due) ? due : null;
+        }
+    }
+
+    public void RecordTimer(string path, DateTimeOffset dueAt)
+    {
+        lock (_gate)
+        {
+            _timers.TryAdd(path, dueAt);
+        }
+    }
+
+    public bool IsTimerFired(string path)
+    {
+        lock (_gate)
+        {
+            return _firedTimers.Contains(path);
+        }
+    }
+
+    public void RecordTimerFired(string path)
+    {
+        lock (_gate)
+        {
+            _firedTimers.Add(path);
+        }
+    }
+
     private static string LoopKey(string path, int iteration) => string.Concat(path, "#", iteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>An external event in the journal, and the wait that consumed it, if any.</summary>
+    internal sealed class RaisedEvent(long position, string name, JournalPayload payload, string? targetPath)
+    {
+        public long Position { get; } = position;
+
+        public string Name { get; } = name;
+
+        public JournalPayload Payload { get; } = payload;
+
+        public string? TargetPath { get; } = targetPath;
+
+        public string? ConsumedBy { get; set; }
+    }
 
     /// <summary>A completed step: its journaled output and, on the node that ran it, the live value.</summary>
     internal sealed class CompletedStep(JournalPayload output)

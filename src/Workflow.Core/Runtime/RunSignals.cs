@@ -16,3 +16,13 @@ internal sealed class RunFencedSignal(string reason) : Exception(reason);
 
 /// <summary>The node is stopping: the run ends at a step boundary and its lease is released for another node.</summary>
 internal sealed class RunStoppingSignal() : Exception("The workflow runtime is stopping.");
+
+/// <summary>The walk reached a wait that cannot be satisfied yet: the run ends, and the instance runs again when an
+/// event arrives or at <see cref="WakeAt"/>.</summary>
+internal sealed class SuspendSignal(DateTimeOffset? wakeAt) : Exception("The workflow is waiting.")
+{
+    public DateTimeOffset? WakeAt { get; } = wakeAt;
+
+    public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : (a < b ? a : b);
+}

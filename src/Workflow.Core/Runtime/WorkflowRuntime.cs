@@ -294,7 +294,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
             Randomizer = retry.Randomizer,
             ShouldHandle = args => args.Outcome.Exception switch
             {
-                StepFailedException { NonRetryable: true } or WorkflowSerializationException or RunFencedSignal or RunStoppingSignal => PredicateResult.False(),
+                StepFailedException { NonRetryable: true } or WorkflowSerializationException or RunFencedSignal or RunStoppingSignal or SuspendSignal => PredicateResult.False(),
                 OperationCanceledException when args.Context.CancellationToken.IsCancellationRequested => PredicateResult.False(),
                 _ => shouldHandle(args),
             },

@@ -23,6 +23,12 @@ internal static class JournalCodec
     public const string WorkflowCompleted = "workflow.completed.v1";
     public const string WorkflowFailed = "workflow.failed.v1";
     public const string WorkflowCanceled = "workflow.canceled.v1";
+    public const string EventRaised = "event.raised.v1";
+    public const string EventConsumed = "event.consumed.v1";
+    public const string WaitStarted = "wait.started.v1";
+    public const string WaitTimedOut = "wait.timed_out.v1";
+    public const string TimerStarted = "timer.started.v1";
+    public const string TimerFired = "timer.fired.v1";
 
     public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState) =>
         Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState), static (w, s) =>
@@ -112,6 +118,42 @@ internal static class JournalCodec
     public static EventData EncodeWorkflowCanceled(Guid eventId, string? reason) =>
         Write(eventId, WorkflowCanceled, reason, static (w, reason) => WriteOptional(w, "reason", reason));
 
+    public static EventData EncodeEventRaised(Guid eventId, string eventName, byte[] payload, string? targetPath) =>
+        Write(eventId, EventRaised, (eventName, payload, targetPath), static (w, s) =>
+        {
+            w.WriteString("name", s.eventName);
+            w.WritePropertyName("payload");
+            w.WriteRawValue(s.payload, skipInputValidation: true);
+            WriteOptional(w, "target", s.targetPath);
+        });
+
+    public static EventData EncodeEventConsumed(Guid eventId, string path, long raisedPosition) =>
+        Write(eventId, EventConsumed, (path, raisedPosition), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteNumber("raised", s.raisedPosition);
+        });
+
+    public static EventData EncodeWaitStarted(Guid eventId, string path, DateTimeOffset deadline) =>
+        Write(eventId, WaitStarted, (path, deadline), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteString("deadline", s.deadline);
+        });
+
+    public static EventData EncodeWaitTimedOut(Guid eventId, string path) =>
+        Write(eventId, WaitTimedOut, path, static (w, path) => w.WriteString("path", path));
+
+    public static EventData EncodeTimerStarted(Guid eventId, string path, DateTimeOffset dueAt) =>
+        Write(eventId, TimerStarted, (path, dueAt), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteString("dueAt", s.dueAt);
+        });
+
+    public static EventData EncodeTimerFired(Guid eventId, string path) =>
+        Write(eventId, TimerFired, path, static (w, path) => w.WriteString("path", path));
+
     /// <summary>Reads a recorded event as a public history event.</summary>
     /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
     public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
@@ -143,6 +185,12 @@ internal static class JournalCodec
             WorkflowCompleted => new WorkflowCompletedEvent(id, at, time, Get(root, "output").Clone()),
             WorkflowFailed => new WorkflowFailedEvent(id, at, time, ReadFailure(Get(root, "failure"))),
             WorkflowCanceled => new WorkflowCanceledEvent(id, at, time, GetOptionalString(root, "reason")),
+            EventRaised => new EventRaisedEvent(id, at, time, GetString(root, "name"), Get(root, "payload").Clone(), GetOptionalString(root, "target")),
+            EventConsumed => new EventConsumedEvent(id, at, time, GetString(root, "path"), Get(root, "raised").GetInt64()),
+            WaitStarted => new WaitStartedEvent(id, at, time, GetString(root, "path"), Get(root, "deadline").GetDateTimeOffset()),
+            WaitTimedOut => new WaitTimedOutEvent(id, at, time, GetString(root, "path")),
+            TimerStarted => new TimerStartedEvent(id, at, time, GetString(root, "path"), Get(root, "dueAt").GetDateTimeOffset()),
+            TimerFired => new TimerFiredEvent(id, at, time, GetString(root, "path")),
             _ => new UnknownHistoryEvent(id, at, time, recorded.Type, root.Clone()),
         };
     }

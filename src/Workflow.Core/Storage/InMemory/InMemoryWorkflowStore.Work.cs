@@ -100,6 +100,24 @@ public sealed partial class InMemoryWorkflowStore
         }
     }
 
+    /// <summary>Gets whether any work is runnable now or leased: the test environment waits until there is none.</summary>
+    internal bool HasWorkInFlight()
+    {
+        lock (_gate)
+        {
+            return _leased.Count > 0 || (_ready.Count > 0 && _ready.Min.At <= _timeProvider.GetUtcNow());
+        }
+    }
+
+    /// <summary>Gets the earliest due time of the work that is not leased, or <see langword="null"/> when there is none.</summary>
+    internal DateTimeOffset? NextDueAt()
+    {
+        lock (_gate)
+        {
+            return _ready.Count > 0 ? _ready.Min.At : null;
+        }
+    }
+
     private bool IsHeld(WorkLease lease) =>
         _items.TryGetValue(lease.WorkItemId, out var item)
         && item.OwnerId is not null
