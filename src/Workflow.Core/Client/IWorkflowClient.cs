@@ -123,6 +123,26 @@ public interface IWorkflowClient
         RaiseEventOptions? raiseOptions = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>Lists an instance's approvals that wait for an answer.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The pending approvals, in the order they were requested.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string instanceId, CancellationToken cancellationToken = default);
+
+    /// <summary>Answers a pending approval: the answer, who gave it and the comment are journaled, and the workflow goes on.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="stepPath">The approval's path, from <see cref="PendingApproval.StepPath"/>.</param>
+    /// <param name="approved">Whether it is approved.</param>
+    /// <param name="by">Who answers, as the host identifies them.</param>
+    /// <param name="comment">A comment, if any.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the answer is journaled.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    /// <exception cref="Exceptions.ApprovalNotPendingException">No approval waits at that path: it was never
+    /// requested, was already answered or timed out, or the instance has ended. Nothing was appended.</exception>
+    Task AnswerApprovalAsync(string instanceId, string stepPath, bool approved, string by, string? comment = null, CancellationToken cancellationToken = default);
+
     /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, and the instance
     /// ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
     /// <param name="instanceId">The instance id.</param>

@@ -214,6 +214,62 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        return state.Status.IsTerminal()
+            ? []
+            : [.. state.PendingApprovals().Select(p => new PendingApproval(instanceId, p.Path, p.Approval.Request.ToElement(), p.Approval.RequestedAt, p.Approval.Deadline))];
+    }
+
+    public async Task AnswerApprovalAsync(
+        string instanceId, string stepPath, bool approved, string by, string? comment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stepPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        const int MaxAttempts = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);
+            var approval = state.GetApproval(stepPath);
+            var problem = state.Status.IsTerminal() ? $"the instance has ended ({state.Status})"
+                : approval is null ? $"no approval was requested at '{stepPath}' (pending: {string.Join(", ", state.PendingApprovals().Select(p => p.Path).DefaultIfEmpty("none"))})"
+                : approval.Decision is { } decision ? $"it was already {(decision.Approved ? "approved" : "rejected")} by {decision.By}"
+                : state.IsTimedOut(stepPath) ? "it timed out"
+                : null;
+            if (problem is not null)
+            {
+                throw new ApprovalNotPendingException(instanceId, stepPath, $"Approval '{stepPath}' of instance '{instanceId}' cannot be answered: {problem}.");
+            }
+
+            // At the version read: if anything was appended meanwhile (another answer), read again and check again.
+            var result = await Store.CommitAsync(new WorkflowCommit
+            {
+                InstanceId = instanceId,
+                ExpectedVersion = ExpectedVersion.Exactly(state.Version),
+                Events = [JournalCodec.EncodeApprovalAnswered(runtime.NewEventId(), stepPath, approved, by, comment)],
+                Schedule = [new ScheduledWork(instanceId)],
+            }, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                break;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"Instance '{instanceId}' kept changing while the approval was answered; try again.");
+            }
+        }
+
+        await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+    }
+
+    private async Task<InstanceState> LoadStateAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        return InstanceState.Fold(await GetHistoryAsync(instanceId, cancellationToken).ConfigureAwait(false));
+    }
+
     public async Task<WorkflowHandle<TOutput>> StartOrRaiseAsync<TInput, TOutput, TPayload>(
         WorkflowDefinition<TInput, TOutput> workflow,
         TInput input,

@@ -53,6 +53,9 @@ internal static class DefinitionValidator
                 case WaitNode wait:
                     ValidateWait(wait, eventTypes, problems);
                     break;
+                case ApprovalNode { Timeout: { } approvalTimeout } approval when approvalTimeout <= TimeSpan.Zero:
+                    problems.Add($"Approval '{approval.Name}' has the timeout {approvalTimeout}; a timeout must be positive (or null to wait forever).");
+                    break;
                 case DelayNode { Duration: { } duration } delay when duration < TimeSpan.Zero:
                     problems.Add($"Delay '{delay.Name}' has a negative duration ({duration}); use zero or more.");
                     break;
@@ -81,6 +84,11 @@ internal static class DefinitionValidator
             {
                 checker.Check(step.OutputType, $"The output of step '{step.Name}'");
             }
+        }
+
+        foreach (var approval in DefinitionWalker.Nodes(definition.Root).OfType<ApprovalNode>())
+        {
+            checker.Check(approval.RequestType, $"The request of approval '{approval.Name}'");
         }
 
         foreach (var (eventName, payloadType) in eventTypes)
@@ -187,6 +195,7 @@ internal static class DefinitionValidator
         ForEachNode => "for-each block",
         LoopNode => "loop",
         WaitNode => "wait",
+        ApprovalNode => "approval",
         DelayNode => "delay",
         _ => "node",
     };

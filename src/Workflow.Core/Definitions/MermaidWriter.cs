@@ -46,6 +46,7 @@ internal sealed class MermaidWriter
         LoopNode loop => Loop(loop, entries),
         WaitNode wait => Wait(wait, entries),
         DelayNode delay => Delay(delay, entries),
+        ApprovalNode approval => Approval(approval, entries),
         _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
     };
 
@@ -130,6 +131,20 @@ internal sealed class MermaidWriter
         if (wait.OnTimeout is not null)
         {
             exits.AddRange(Block(wait.OnTimeout, [new Exit(id, "timeout")]));
+        }
+
+        return exits;
+    }
+
+    private List<Exit> Approval(ApprovalNode approval, List<Exit> entries)
+    {
+        var id = NewId();
+        Line($"{id}{{{{\"{Escape(approval.Name)}: approval\"}}}}");
+        Connect(entries, id);
+        List<Exit> exits = [new Exit(id, "answered")];
+        if (approval.OnTimeout is not null)
+        {
+            exits.AddRange(Block(approval.OnTimeout, [new Exit(id, "timeout")]));
         }
 
         return exits;

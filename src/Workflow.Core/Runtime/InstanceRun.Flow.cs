@@ -1,4 +1,5 @@
 using System.Globalization;
+using Workflow.Client;
 using Workflow.Definitions.Nodes;
 using Workflow.Exceptions;
 using Workflow.Runtime.Journal;
@@ -21,6 +22,7 @@ internal sealed partial class InstanceRun
                 LoopNode loop => await RunLoopAsync(loop, scope, value, cancellationToken).ConfigureAwait(false),
                 WaitNode wait => await RunWaitAsync(wait, scope, value, cancellationToken).ConfigureAwait(false),
                 DelayNode delay => RunDelay(delay, scope, value, cancellationToken),
+                ApprovalNode approval => await RunApprovalAsync(approval, scope, value, cancellationToken).ConfigureAwait(false),
                 _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
             };
         }
@@ -195,6 +197,75 @@ internal sealed partial class InstanceRun
         _state.RecordTimerFired(path);
         QueueDecision(JournalCodec.EncodeTimerFired(Runtime.NewEventId(), path));
         return input;
+    }
+
+    private async ValueTask<object?> RunApprovalAsync(ApprovalNode node, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(node.Name);
+        var approval = _state.GetApproval(path);
+        if (approval?.Decision is { } decision)
+        {
+            return decision;
+        }
+
+        if (!_state.IsTimedOut(path))
+        {
+            ThrowIfCanceled(cancellationToken);
+            if (approval is null)
+            {
+                var request = Evaluate(path, () => node.Request(input));
+                var now = Runtime.TimeProvider.GetUtcNow();
+                DateTimeOffset? deadline = node.Timeout is { } timeout ? now + timeout : null;
+                approval = await RequestApprovalCoreAsync(path, request, node.RequestType, deadline).ConfigureAwait(false);
+            }
+
+            if (approval.Deadline is not { } due || Runtime.TimeProvider.GetUtcNow() < due)
+            {
+                throw new SuspendSignal(approval.Deadline);
+            }
+
+            _state.RecordTimedOut(path);
+            QueueDecision(JournalCodec.EncodeWaitTimedOut(Runtime.NewEventId(), path));
+        }
+
+        if (node.OnTimeout is null)
+        {
+            throw new StepFailureSignal(path, 1, new WorkflowFailure("Workflow.WaitTimedOut", $"Approval '{path}' timed out after {node.Timeout} without an answer.")
+            {
+                NonRetryable = true,
+                StepPath = path,
+            }, cause: null);
+        }
+
+        return await RunBlockAsync(node.OnTimeout, scope.Enter(path), input, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks for an approval from inside a step: the answer when there is one, otherwise the request is
+    /// journaled and the step suspends; it runs again once answered, its journaled sub-results replaying.</summary>
+    public async ValueTask<ApprovalDecision> RequestApprovalAsync<TRequest>(string path, TRequest request)
+    {
+        var approval = _state.GetApproval(path);
+        if (approval?.Decision is { } decision)
+        {
+            return decision;
+        }
+
+        if (approval is null)
+        {
+            await RequestApprovalCoreAsync(path, request, typeof(TRequest), deadline: null).ConfigureAwait(false);
+        }
+
+        throw new SuspendSignal(wakeAt: null);
+    }
+
+    /// <summary>Journals a request at once (not with the next commit), so it is listed as pending right away.</summary>
+    private async ValueTask<InstanceState.ApprovalState> RequestApprovalCoreAsync(string path, object? request, Type requestType, DateTimeOffset? deadline)
+    {
+        var bytes = Runtime.Serialize(request, requestType, $"the request of approval '{path}'");
+        await CommitAsync([JournalCodec.EncodeApprovalRequested(Runtime.NewEventId(), path, bytes, deadline)], complete: false, status: null).ConfigureAwait(false);
+        var approval = new InstanceState.ApprovalState(new JournalPayload(bytes), Runtime.TimeProvider.GetUtcNow(), deadline);
+        _state.RecordApprovalRequested(path, approval);
+        return approval;
     }
 
     private void ThrowIfCanceled(CancellationToken cancellationToken)

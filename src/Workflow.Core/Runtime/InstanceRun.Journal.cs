@@ -92,7 +92,7 @@ internal sealed partial class InstanceRun
             foreach (var recorded in batch)
             {
                 var @event = JournalCodec.Decode(recorded);
-                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or UnknownHistoryEvent))
+                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or ApprovalAnsweredEvent or UnknownHistoryEvent))
                 {
                     Fence("another node wrote to the instance");
                     throw new RunFencedSignal($"Another node appended {@event.EventType} to instance '{InstanceId}'.");

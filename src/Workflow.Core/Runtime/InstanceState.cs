@@ -21,6 +21,7 @@ internal sealed class InstanceState
     private readonly HashSet<string> _timedOut = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _timers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _firedTimers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ApprovalState> _approvals = new(StringComparer.Ordinal);
 
     public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
     {
@@ -131,6 +132,16 @@ internal sealed class InstanceState
                     break;
                 case TimerFiredEvent fired:
                     _firedTimers.Add(fired.Path);
+                    break;
+                case ApprovalRequestedEvent requested:
+                    _approvals.TryAdd(requested.Path, new ApprovalState(new JournalPayload(requested.Request), requested.Timestamp, requested.Deadline));
+                    break;
+                case ApprovalAnsweredEvent answered:
+                    if (_approvals.TryGetValue(answered.Path, out var approval) && approval.Decision is null)
+                    {
+                        approval.Decision = new ApprovalDecision(answered.Path, answered.Approved, answered.By, answered.Comment, answered.Timestamp);
+                    }
+
                     break;
                 case WorkflowCompletedEvent:
                     Status = WorkflowStatus.Completed;
@@ -321,7 +332,44 @@ internal sealed class InstanceState
         }
     }
 
+    public ApprovalState? GetApproval(string path)
+    {
+        lock (_gate)
+        {
+            return _approvals.GetValueOrDefault(path);
+        }
+    }
+
+    public void RecordApprovalRequested(string path, ApprovalState approval)
+    {
+        lock (_gate)
+        {
+            _approvals.TryAdd(path, approval);
+        }
+    }
+
+    /// <summary>Gets the approvals requested and neither answered nor timed out, in the order they were requested.</summary>
+    public IReadOnlyList<(string Path, ApprovalState Approval)> PendingApprovals()
+    {
+        lock (_gate)
+        {
+            return [.. _approvals.Where(a => a.Value.Decision is null && !_timedOut.Contains(a.Key)).Select(a => (a.Key, a.Value))];
+        }
+    }
+
     private static string LoopKey(string path, int iteration) => string.Concat(path, "#", iteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>An approval in the journal: what was asked, until when, and the answer once given.</summary>
+    internal sealed class ApprovalState(JournalPayload request, DateTimeOffset requestedAt, DateTimeOffset? deadline)
+    {
+        public JournalPayload Request { get; } = request;
+
+        public DateTimeOffset RequestedAt { get; } = requestedAt;
+
+        public DateTimeOffset? Deadline { get; } = deadline;
+
+        public ApprovalDecision? Decision { get; set; }
+    }
 
     /// <summary>An external event in the journal, and the wait that consumed it, if any.</summary>
     internal sealed class RaisedEvent(long position, string name, JournalPayload payload, string? targetPath)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Workflow.Client;
 using Workflow.Definitions.Nodes;
 using Workflow.Runtime;
 
@@ -101,6 +102,25 @@ public sealed class StepContext
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(action);
         return _run.RunOnceAsync(StepPath, key, action, CancellationToken, cancellationToken);
+    }
+
+    /// <summary>Asks a person to approve something from inside the step, and suspends the step durably until they
+    /// answer: the request is journaled under the path <c>{StepPath}/{key}</c>, the run ends, and once the approval is
+    /// answered the step runs again from its start. Work done before the request must be wrapped in
+    /// <see cref="RunOnceAsync{T}"/> so it replays instead of running twice; on that run this method returns the answer.</summary>
+    /// <typeparam name="TRequest">What the approver is shown; System.Text.Json must round-trip it.</typeparam>
+    /// <param name="key">A key unique within the step, stable across runs: letters, digits, '-', '_' and '.'.</param>
+    /// <param name="request">What is to be approved.</param>
+    /// <returns>The decision, once given.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is empty or holds other characters.</exception>
+    public ValueTask<ApprovalDecision> RequestApprovalAsync<TRequest>(string key, TRequest request)
+    {
+        if (Definitions.DefinitionValidator.NameProblem(key) is { } problem)
+        {
+            throw new ArgumentException($"The approval key '{key}' {problem}.", nameof(key));
+        }
+
+        return _run.RequestApprovalAsync(string.Concat(StepPath, "/", key), request);
     }
 
     /// <summary>Sends a progress message to the instance's watchers on this node. It is not journaled.</summary>

@@ -29,6 +29,8 @@ internal static class JournalCodec
     public const string WaitTimedOut = "wait.timed_out.v1";
     public const string TimerStarted = "timer.started.v1";
     public const string TimerFired = "timer.fired.v1";
+    public const string ApprovalRequested = "approval.requested.v1";
+    public const string ApprovalAnswered = "approval.answered.v1";
 
     public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState) =>
         Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState), static (w, s) =>
@@ -154,6 +156,27 @@ internal static class JournalCodec
     public static EventData EncodeTimerFired(Guid eventId, string path) =>
         Write(eventId, TimerFired, path, static (w, path) => w.WriteString("path", path));
 
+    public static EventData EncodeApprovalRequested(Guid eventId, string path, byte[] request, DateTimeOffset? deadline) =>
+        Write(eventId, ApprovalRequested, (path, request, deadline), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WritePropertyName("request");
+            w.WriteRawValue(s.request, skipInputValidation: true);
+            if (s.deadline is { } deadline)
+            {
+                w.WriteString("deadline", deadline);
+            }
+        });
+
+    public static EventData EncodeApprovalAnswered(Guid eventId, string path, bool approved, string by, string? comment) =>
+        Write(eventId, ApprovalAnswered, (path, approved, by, comment), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteBoolean("approved", s.approved);
+            w.WriteString("by", s.by);
+            WriteOptional(w, "comment", s.comment);
+        });
+
     /// <summary>Reads a recorded event as a public history event.</summary>
     /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
     public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
@@ -191,6 +214,10 @@ internal static class JournalCodec
             WaitTimedOut => new WaitTimedOutEvent(id, at, time, GetString(root, "path")),
             TimerStarted => new TimerStartedEvent(id, at, time, GetString(root, "path"), Get(root, "dueAt").GetDateTimeOffset()),
             TimerFired => new TimerFiredEvent(id, at, time, GetString(root, "path")),
+            ApprovalRequested => new ApprovalRequestedEvent(
+                id, at, time, GetString(root, "path"), Get(root, "request").Clone(), root.TryGetProperty("deadline", out var deadline) ? deadline.GetDateTimeOffset() : null),
+            ApprovalAnswered => new ApprovalAnsweredEvent(
+                id, at, time, GetString(root, "path"), Get(root, "approved").GetBoolean(), GetString(root, "by"), GetOptionalString(root, "comment")),
             _ => new UnknownHistoryEvent(id, at, time, recorded.Type, root.Clone()),
         };
     }
