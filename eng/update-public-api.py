@@ -12,7 +12,7 @@ import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
 added = re.compile(r"error RS0016: Symbol '(.+?)' is not part of the declared public API.*\[(.+?\.csproj)\]")
-removed = re.compile(r"error RS0017: Symbol '(.+?)' is part of the declared public API.*\[(.+?\.csproj)\]")
+removed = re.compile(r"error RS0017: Symbol '(.+?)' is part of the declared (?:public )?API.*\[(.+?\.csproj)\]")
 
 for project in sorted((root / "src").glob("*/*.csproj")):
     result = subprocess.run(

@@ -13,6 +13,9 @@ public enum WorkflowStatus
     /// <summary>The instance failed; its failure is recorded as data.</summary>
     Failed = 3,
 
-    /// <summary>The instance was canceled at a caller's request.</summary>
+    /// <summary>The instance was canceled at a caller's request; its compensations ran.</summary>
     Canceled = 4,
+
+    /// <summary>The instance was terminated at a caller's request: it stopped at once, without compensation.</summary>
+    Terminated = 5,
 }

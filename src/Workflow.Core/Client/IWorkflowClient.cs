@@ -143,8 +143,29 @@ public interface IWorkflowClient
     /// requested, was already answered or timed out, or the instance has ended. Nothing was appended.</exception>
     Task AnswerApprovalAsync(string instanceId, string stepPath, bool approved, string by, string? comment = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, and the instance
-    /// ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
+    /// <summary>Terminates an instance at once: it is journaled, running steps see their token canceled, nothing more
+    /// is written and no compensation runs (unlike <see cref="CancelAsync"/>). Terminating an ended instance does nothing.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="reason">Why, recorded in the journal.</param>
+    /// <param name="cancellationToken">A token to cancel the request.</param>
+    /// <returns>A task that completes when the termination is journaled.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Resets a failed instance to run again from a step: what was journaled from that step's first
+    /// completion (or its failure) on no longer counts, and the instance runs on from there. The journal keeps
+    /// everything that happened before.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="stepName">The step to run again from, by name.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the reset is journaled.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    /// <exception cref="ArgumentException">The workflow has no such step, or it never ran in this instance.</exception>
+    /// <exception cref="InvalidOperationException">The instance has not failed, or steps before that one were compensated.</exception>
+    Task ResetAsync(string instanceId, string stepName, CancellationToken cancellationToken = default);
+
+    /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, the completed
+    /// steps' compensations run in reverse order, and the instance ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
     /// <param name="instanceId">The instance id.</param>
     /// <param name="reason">Why, recorded in the journal.</param>
     /// <param name="cancellationToken">A token to cancel the request.</param>

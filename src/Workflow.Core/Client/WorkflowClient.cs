@@ -214,6 +214,95 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
     }
 
+    public async Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var info = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (info.Status.IsTerminal())
+        {
+            return;
+        }
+
+        var now = runtime.TimeProvider.GetUtcNow();
+        await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            Events = [JournalCodec.EncodeWorkflowTerminated(runtime.NewEventId(), reason)],
+            Instance = new WorkflowInstanceInfo
+            {
+                InstanceId = instanceId,
+                WorkflowName = info.WorkflowName,
+                WorkflowVersion = info.WorkflowVersion,
+                Status = WorkflowStatus.Terminated,
+                CreatedAt = info.CreatedAt,
+                UpdatedAt = now,
+                CompletedAt = now,
+            },
+            Schedule = [new ScheduledWork(instanceId)],
+        }, cancellationToken).ConfigureAwait(false);
+        await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+    }
+
+    public async Task ResetAsync(string instanceId, string stepName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stepName);
+        var history = await GetHistoryAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        var state = InstanceState.Fold(history);
+        if (state.Status != WorkflowStatus.Failed)
+        {
+            throw new InvalidOperationException($"Instance '{instanceId}' is {state.Status}; only a failed instance can be reset.");
+        }
+
+        var definition = runtime.Registry.Get(state.WorkflowName, state.WorkflowVersion);
+        if (!definition.TryFindStep(stepName, out _, out _))
+        {
+            throw new ArgumentException(
+                $"Workflow '{definition.Name}' version {definition.Version} has no step '{stepName}'. Its steps: {string.Join(", ", definition.StepNames)}.", nameof(stepName));
+        }
+
+        // Only what counts now: events after the last reset.
+        var since = history.OfType<WorkflowResetEvent>().Select(static r => r.Position).DefaultIfEmpty(0).Max();
+        static bool Named(string path, string name) => path == name || path.EndsWith("/" + name, StringComparison.Ordinal);
+        var from = history.Where(e => e.Position > since && e switch
+            {
+                StepCompletedEvent completed => Named(completed.StepPath, stepName),
+                StepFailedEvent failed => Named(failed.StepPath, stepName),
+                _ => false,
+            })
+            .Select(static e => e.Position)
+            .DefaultIfEmpty(0)
+            .Min();
+        if (from == 0)
+        {
+            throw new ArgumentException($"Step '{stepName}' never ran in instance '{instanceId}', so it cannot run again from there.", nameof(stepName));
+        }
+
+        var compensatedEarlier = history.OfType<StepCompensatedEvent>()
+            .Where(c => c.Position > since && history.OfType<StepCompletedEvent>().Any(s => s.StepPath == c.StepPath && s.Position < from))
+            .Select(static c => c.StepPath)
+            .ToList();
+        if (compensatedEarlier.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Steps before '{stepName}' were compensated ({string.Join(", ", compensatedEarlier)}): reset to the first of them or earlier so they run again.");
+        }
+
+        var now = runtime.TimeProvider.GetUtcNow();
+        var result = await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            ExpectedVersion = ExpectedVersion.Exactly(state.Version),
+            Events = [JournalCodec.EncodeWorkflowReset(runtime.NewEventId(), stepName, from)],
+            Instance = runtime.CreateInfo(state, WorkflowStatus.Running),
+            Schedule = [new ScheduledWork(instanceId)],
+        }, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Instance '{instanceId}' changed while it was being reset; read it again and retry.");
+        }
+
+        runtime.Wake();
+    }
+
     public async Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);

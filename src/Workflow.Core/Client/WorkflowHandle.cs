@@ -54,6 +54,46 @@ public class WorkflowHandle
     public Task CancelAsync(string? reason = null, CancellationToken cancellationToken = default) =>
         Client.CancelAsync(InstanceId, reason, cancellationToken);
 
+    /// <summary>Terminates the instance at once, without compensation.</summary>
+    /// <param name="reason">Why, recorded in the journal.</param>
+    /// <param name="cancellationToken">A token to cancel the request.</param>
+    /// <returns>A task that completes when the termination is journaled.</returns>
+    public Task TerminateAsync(string? reason = null, CancellationToken cancellationToken = default) =>
+        Client.TerminateAsync(InstanceId, reason, cancellationToken);
+
+    /// <summary>Raises an external event to the instance.</summary>
+    /// <typeparam name="TPayload">The payload's type.</typeparam>
+    /// <param name="eventName">The event's name.</param>
+    /// <param name="payload">The payload.</param>
+    /// <param name="options">Options such as an idempotency id and a target step path.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the event is journaled.</returns>
+    public Task RaiseEventAsync<TPayload>(string eventName, TPayload payload, RaiseEventOptions? options = null, CancellationToken cancellationToken = default) =>
+        Client.RaiseEventAsync(InstanceId, eventName, payload, options, cancellationToken);
+
+    /// <summary>Lists the instance's approvals that wait for an answer.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The pending approvals.</returns>
+    public Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(CancellationToken cancellationToken = default) =>
+        Client.GetPendingApprovalsAsync(InstanceId, cancellationToken);
+
+    /// <summary>Answers one of the instance's pending approvals.</summary>
+    /// <param name="stepPath">The approval's path.</param>
+    /// <param name="approved">Whether it is approved.</param>
+    /// <param name="by">Who answers.</param>
+    /// <param name="comment">A comment, if any.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the answer is journaled.</returns>
+    public Task AnswerApprovalAsync(string stepPath, bool approved, string by, string? comment = null, CancellationToken cancellationToken = default) =>
+        Client.AnswerApprovalAsync(InstanceId, stepPath, approved, by, comment, cancellationToken);
+
+    /// <summary>Resets the failed instance to run again from a step.</summary>
+    /// <param name="stepName">The step to run again from.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the reset is journaled.</returns>
+    public Task ResetAsync(string stepName, CancellationToken cancellationToken = default) =>
+        Client.ResetAsync(InstanceId, stepName, cancellationToken);
+
     /// <inheritdoc />
     public override string ToString() => InstanceId;
 }

@@ -13,6 +13,8 @@ internal sealed class DefinitionDraft(string name, int version, Type inputType)
 
     public StepOptions? DefaultStepOptions { get; set; }
 
+    public TimeSpan? Deadline { get; set; }
+
     public FlowBlock Root { get; } = new(inputType);
 
     public bool Built { get; set; }

@@ -50,34 +50,58 @@ public sealed partial class WorkflowBuilder<TInput, TCurrent>
         return this;
     }
 
+    /// <summary>Gives every instance a deadline: if it has not ended that long after its start, its running steps are
+    /// canceled, its completed steps compensated, and it fails with the error type <c>Workflow.DeadlineExceeded</c>.</summary>
+    /// <param name="deadline">How long an instance may take; positive.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">Called inside a branch, loop or for-each body.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is not positive.</exception>
+    public WorkflowBuilder<TInput, TCurrent> WithDeadline(TimeSpan deadline)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(deadline, TimeSpan.Zero);
+        EnsureRoot(nameof(WithDeadline));
+        _draft.Deadline = deadline;
+        return this;
+    }
+
     /// <summary>Adds an asynchronous step.</summary>
     /// <typeparam name="TOutput">The output of the step, journaled when it completes.</typeparam>
     /// <param name="name">The step's name, unique in the workflow: letters, digits, '-', '_' and '.'.</param>
     /// <param name="step">The step: it gets the input, the step context and a cancellation token.</param>
     /// <param name="options">Retry and timeout for this step, replacing the workflow's default; the builder keeps a copy.</param>
+    /// <param name="compensate">Undoes the step, given its output, when a later step fails for good or the instance
+    /// is canceled (a saga): completed steps are compensated in reverse order, each journaled and retried per the
+    /// step's options.</param>
     /// <returns>The builder for the next step.</returns>
     public WorkflowBuilder<TInput, TOutput> Then<TOutput>(
-        string name, Func<TCurrent, StepContext, CancellationToken, Task<TOutput>> step, StepOptions? options = null)
+        string name,
+        Func<TCurrent, StepContext, CancellationToken, Task<TOutput>> step,
+        StepOptions? options = null,
+        Func<TOutput, StepContext, CancellationToken, Task>? compensate = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         return AddStep<TOutput>(name, async (input, context, cancellationToken) =>
-            await step((TCurrent)input!, context, cancellationToken).ConfigureAwait(false), options, stepClass: null);
+            await step((TCurrent)input!, context, cancellationToken).ConfigureAwait(false), options, stepClass: null, Compensation(compensate));
     }
 
     /// <summary>Adds an asynchronous step that produces no new value: the next step gets this step's input.</summary>
     /// <param name="name">The step's name, unique in the workflow: letters, digits, '-', '_' and '.'.</param>
     /// <param name="step">The step: it gets the input, the step context and a cancellation token.</param>
     /// <param name="options">Retry and timeout for this step, replacing the workflow's default; the builder keeps a copy.</param>
+    /// <param name="compensate">Undoes the step, given its input, when a later step fails for good or the instance is canceled.</param>
     /// <returns>The builder for the next step, whose input is still <typeparamref name="TCurrent"/>.</returns>
     public WorkflowBuilder<TInput, TCurrent> Then(
-        string name, Func<TCurrent, StepContext, CancellationToken, Task> step, StepOptions? options = null)
+        string name,
+        Func<TCurrent, StepContext, CancellationToken, Task> step,
+        StepOptions? options = null,
+        Func<TCurrent, StepContext, CancellationToken, Task>? compensate = null)
     {
         ArgumentNullException.ThrowIfNull(step);
         return AddStep<TCurrent>(name, async (input, context, cancellationToken) =>
         {
             await step((TCurrent)input!, context, cancellationToken).ConfigureAwait(false);
             return input;
-        }, options, stepClass: null);
+        }, options, stepClass: null, Compensation(compensate));
     }
 
     /// <summary>Adds a synchronous step.</summary>
@@ -85,11 +109,13 @@ public sealed partial class WorkflowBuilder<TInput, TCurrent>
     /// <param name="name">The step's name, unique in the workflow: letters, digits, '-', '_' and '.'.</param>
     /// <param name="step">The step.</param>
     /// <param name="options">Retry and timeout for this step, replacing the workflow's default; the builder keeps a copy.</param>
+    /// <param name="compensate">Undoes the step, given its output, when a later step fails for good or the instance is canceled.</param>
     /// <returns>The builder for the next step.</returns>
-    public WorkflowBuilder<TInput, TOutput> Then<TOutput>(string name, Func<TCurrent, TOutput> step, StepOptions? options = null)
+    public WorkflowBuilder<TInput, TOutput> Then<TOutput>(
+        string name, Func<TCurrent, TOutput> step, StepOptions? options = null, Func<TOutput, StepContext, CancellationToken, Task>? compensate = null)
     {
         ArgumentNullException.ThrowIfNull(step);
-        return AddStep<TOutput>(name, (input, _, _) => new ValueTask<object?>(step((TCurrent)input!)), options, stepClass: null);
+        return AddStep<TOutput>(name, (input, _, _) => new ValueTask<object?>(step((TCurrent)input!)), options, stepClass: null, Compensation(compensate));
     }
 
     /// <summary>Adds a step implemented by a class, resolved from the step's service scope (or created with its
@@ -280,7 +306,7 @@ public sealed partial class WorkflowBuilder<TInput, TCurrent>
                 $"Build() must be called on the last builder of workflow '{_draft.Name}': this one was continued with another step.");
         }
 
-        var definition = new WorkflowDefinition<TInput, TCurrent>(_draft.Name, _draft.Version, _draft.Description, _draft.Root, _draft.DefaultStepOptions);
+        var definition = new WorkflowDefinition<TInput, TCurrent>(_draft.Name, _draft.Version, _draft.Description, _draft.Root, _draft.DefaultStepOptions, _draft.Deadline);
         definition.ThrowIfInvalid(serializerOptions: null);
         _draft.Built = true;
         return definition;
@@ -318,8 +344,17 @@ public sealed partial class WorkflowBuilder<TInput, TCurrent>
         return block;
     }
 
-    private WorkflowBuilder<TInput, TOutput> AddStep<TOutput>(string name, StepInvoker invoker, StepOptions? options, Type? stepClass) =>
-        Append<TOutput>(new StepNode(name, typeof(TCurrent), typeof(TOutput), invoker, options?.Clone(), stepClass));
+    private WorkflowBuilder<TInput, TOutput> AddStep<TOutput>(string name, StepInvoker invoker, StepOptions? options, Type? stepClass, StepInvoker? compensation = null) =>
+        Append<TOutput>(new StepNode(name, typeof(TCurrent), typeof(TOutput), invoker, options?.Clone(), stepClass, compensation));
+
+    private static StepInvoker? Compensation<T>(Func<T, StepContext, CancellationToken, Task>? compensate) =>
+        compensate is null
+            ? null
+            : async (output, context, cancellationToken) =>
+            {
+                await compensate((T)output!, context, cancellationToken).ConfigureAwait(false);
+                return null;
+            };
 
     private void EnsureRoot(string method)
     {

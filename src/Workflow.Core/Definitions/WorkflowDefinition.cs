@@ -15,8 +15,9 @@ public abstract class WorkflowDefinition
     private IReadOnlyDictionary<string, Type>? _eventTypes;
     private Dictionary<string, (StepNode Step, FlowNode[] Containers)>? _steps;
 
-    private protected WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions)
+    private protected WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions, TimeSpan? deadline)
     {
+        Deadline = deadline;
         Name = name;
         Version = version;
         Description = description;
@@ -32,6 +33,10 @@ public abstract class WorkflowDefinition
 
     /// <summary>Gets the description of the workflow, if any.</summary>
     public string? Description { get; }
+
+    /// <summary>Gets how long an instance may take from its start before it fails with the error type
+    /// <c>Workflow.DeadlineExceeded</c> (after compensating), or <see langword="null"/> for no deadline.</summary>
+    public TimeSpan? Deadline { get; }
 
     /// <summary>Gets the input type of the workflow.</summary>
     public abstract Type InputType { get; }
@@ -129,8 +134,8 @@ public abstract class WorkflowDefinition
 /// <typeparam name="TOutput">The output type.</typeparam>
 public sealed class WorkflowDefinition<TInput, TOutput> : WorkflowDefinition
 {
-    internal WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions)
-        : base(name, version, description, root, defaultStepOptions)
+    internal WorkflowDefinition(string name, int version, string? description, FlowBlock root, StepOptions? defaultStepOptions, TimeSpan? deadline)
+        : base(name, version, description, root, defaultStepOptions, deadline)
     {
     }
 

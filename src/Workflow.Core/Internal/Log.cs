@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(WorkflowEventId.StepFailed, LogLevel.Warning, "Step {StepPath} of instance {InstanceId} failed on attempt {Attempt}.")]
     public static partial void StepFailed(ILogger logger, Exception exception, string stepPath, string instanceId, int attempt);
 
+    [LoggerMessage(WorkflowEventId.CompensationFailed, LogLevel.Error, "The compensation of step {StepPath} of instance {InstanceId} failed on attempt {Attempt}; the other compensations still run.")]
+    public static partial void CompensationFailed(ILogger logger, Exception exception, string stepPath, string instanceId, int attempt);
+
     [LoggerMessage(WorkflowEventId.StepCompleted, LogLevel.Trace, "Step {StepPath} of instance {InstanceId} completed with output {Output}.")]
     public static partial void StepCompleted(ILogger logger, string stepPath, string instanceId, string output);
 }

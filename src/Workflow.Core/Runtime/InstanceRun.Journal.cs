@@ -14,6 +14,10 @@ internal sealed partial class InstanceRun
     private readonly Lock _decisionGate = new();
     private List<EventData>? _pendingDecisions;
 
+    // Set when events others appended (a raise, an answer, a cancel or terminate request) were folded during the run:
+    // their wake-ups were deferred while this run held the lease, so the work item may be runnable when it ends.
+    private volatile bool _sawExternalEvents;
+
     /// <summary>Queues a decision (a branch taken, a loop iteration) to be journaled with the next commit: nothing
     /// depends on it durably until a step after it completes.</summary>
     private void QueueDecision(EventData decision)
@@ -64,6 +68,12 @@ internal sealed partial class InstanceRun
                         throw new RunFencedSignal("The store rejected this node's lease: another node holds the instance.");
                     case CommitStatus.VersionConflict when attempt < MaxConflictRetries:
                         await FoldNewEventsAsync().ConfigureAwait(false);
+                        if (_state.Status == WorkflowStatus.Terminated)
+                        {
+                            // Terminated meanwhile: what this run was about to write no longer counts.
+                            throw new OperationCanceledException("The instance was terminated.");
+                        }
+
                         break;
                     default:
                         throw new InvalidOperationException(
@@ -92,16 +102,17 @@ internal sealed partial class InstanceRun
             foreach (var recorded in batch)
             {
                 var @event = JournalCodec.Decode(recorded);
-                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or ApprovalAnsweredEvent or UnknownHistoryEvent))
+                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or ApprovalAnsweredEvent or WorkflowTerminatedEvent or UnknownHistoryEvent))
                 {
                     Fence("another node wrote to the instance");
                     throw new RunFencedSignal($"Another node appended {@event.EventType} to instance '{InstanceId}'.");
                 }
 
                 _state.Apply(@event);
+                _sawExternalEvents = true;
             }
 
-            if (_state.CancelRequested)
+            if (_state.CancelRequested || _state.Status == WorkflowStatus.Terminated)
             {
                 CancelSteps();
             }

@@ -85,7 +85,7 @@ internal sealed partial class InstanceRun
     internal readonly record struct StepResult(object? Output, byte[] Bytes, IReadOnlyDictionary<string, string>? Metadata);
 
     /// <summary>The attempts of one step in one run: the attempt number, and the retries journaled as they happen.</summary>
-    internal sealed class StepExecution(InstanceRun run, StepNode step, RunScope scope, string path, object? input, int firstAttempt)
+    internal sealed class StepExecution(InstanceRun run, StepNode step, RunScope scope, string path, object? input, int firstAttempt, bool compensation = false)
     {
         public int Attempt { get; private set; } = firstAttempt;
 
@@ -125,6 +125,13 @@ internal sealed partial class InstanceRun
             var outcome = "failed";
             try
             {
+                if (compensation)
+                {
+                    await step.Compensation!(input, context, cancellationToken).ConfigureAwait(false);
+                    outcome = "compensated";
+                    return new StepResult(null, [], null);
+                }
+
                 var output = await step.Invoker(input, context, cancellationToken).ConfigureAwait(false);
                 var bytes = runtime.Serialize(output, step.OutputType, $"the output of step '{path}'");
                 outcome = "completed";
@@ -148,6 +155,18 @@ internal sealed partial class InstanceRun
         /// survive a crash during the delay.</summary>
         public async ValueTask OnRetryAsync(Exception? exception, TimeSpan retryDelay)
         {
+            if (compensation)
+            {
+                // A compensation's attempts are not journaled one by one: its outcome is.
+                if (exception is not null)
+                {
+                    Log.StepRetrying(run.Logger, exception, path, run.InstanceId, Attempt, retryDelay);
+                }
+
+                Attempt++;
+                return;
+            }
+
             var failure = (exception is null
                 ? new WorkflowFailure("Workflow.UnexpectedResult", "The attempt was retried without an exception.")
                 : run.Runtime.FailureConverter.ToFailure(exception)).WithStepPath(path);

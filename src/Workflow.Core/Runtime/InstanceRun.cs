@@ -20,6 +20,7 @@ internal sealed partial class InstanceRun
 {
     private readonly InstanceState _state;
     private readonly CancellationTokenSource _runCts = new();
+    private readonly CancellationTokenSource _fenceCts = new();
     private readonly object? _liveInput;
     private readonly bool _hasLiveInput;
     private object? _input;
@@ -51,6 +52,7 @@ internal sealed partial class InstanceRun
     public async Task RunAsync()
     {
         using var activity = StartRunActivity();
+        using var deadlineTimer = StartDeadlineTimer();
         try
         {
             if (_state.Status.IsTerminal())
@@ -59,9 +61,22 @@ internal sealed partial class InstanceRun
                 return;
             }
 
+            if (_state.CompensatingForCancel is { } canceled)
+            {
+                // A run that was compensating stopped (a crash, a deploy): carry on where it was.
+                await EndAsync(canceled ? null : _state.CompensationFailure, stepPath: null, attempt: 0, activity).ConfigureAwait(false);
+                return;
+            }
+
             if (_state.CancelRequested)
             {
-                await FinishCanceledAsync(activity).ConfigureAwait(false);
+                await EndAsync(failure: null, stepPath: null, attempt: 0, activity).ConfigureAwait(false);
+                return;
+            }
+
+            if (DeadlinePassed)
+            {
+                await EndAsync(DeadlineFailure(), stepPath: null, attempt: 0, activity).ConfigureAwait(false);
                 return;
             }
 
@@ -86,15 +101,26 @@ internal sealed partial class InstanceRun
             activity?.SetStatus(ActivityStatusCode.Error, "lease lost");
             Log.LeaseLost(Logger, Runtime.NodeId, InstanceId);
         }
-        catch (Exception ex) when ((ex is OperationCanceledException or StepFailureSignal) && _state.CancelRequested)
+        catch (Exception) when (_state.Status == WorkflowStatus.Terminated)
         {
-            await FinishSafelyAsync(() => FinishCanceledAsync(activity)).ConfigureAwait(false);
+            // Terminated by a caller while running: stop at once, write nothing, end the lease.
+            activity?.SetStatus(ActivityStatusCode.Error, "terminated");
+            await FinishSafelyAsync(() => CommitAsync([], complete: true, status: null)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException or StepFailureSignal or SuspendSignal) && _state.CancelRequested)
+        {
+            await FinishSafelyAsync(() => EndAsync(failure: null, stepPath: null, attempt: 0, activity)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when ((ex is OperationCanceledException or StepFailureSignal or SuspendSignal) && DeadlinePassed)
+        {
+            await FinishSafelyAsync(() => EndAsync(DeadlineFailure(), stepPath: null, attempt: 0, activity)).ConfigureAwait(false);
         }
         catch (SuspendSignal suspend)
         {
             // Waiting for an event or a timer: journal the decisions so far, end the lease, and run again at the
-            // wake-up time (an event raised meanwhile schedules its own wake-up).
-            await FinishSafelyAsync(() => CommitAsync([], complete: true, status: null, suspend.WakeAt)).ConfigureAwait(false);
+            // wake-up time (an event raised meanwhile schedules its own wake-up), or at the workflow's deadline.
+            var wakeAt = SuspendSignal.Earliest(suspend.WakeAt, Deadline);
+            await FinishSafelyAsync(() => CommitAsync([], complete: true, status: null, wakeAt)).ConfigureAwait(false);
             activity?.SetTag("workflow.suspended", true);
 
             // An event raised while this run held the lease left the work item runnable: claim it now, not at the next poll.
@@ -102,7 +128,7 @@ internal sealed partial class InstanceRun
         }
         catch (StepFailureSignal failure)
         {
-            await FinishSafelyAsync(() => FinishFailedAsync(failure, activity)).ConfigureAwait(false);
+            await FinishSafelyAsync(() => EndAsync(failure.Failure, failure.StepPath, failure.Attempt, activity)).ConfigureAwait(false);
         }
         catch (RunStoppingSignal)
         {
@@ -124,6 +150,11 @@ internal sealed partial class InstanceRun
         finally
         {
             _runCts.Dispose();
+            _fenceCts.Dispose();
+            if (_sawExternalEvents)
+            {
+                Runtime.Wake();
+            }
         }
     }
 
@@ -135,6 +166,14 @@ internal sealed partial class InstanceRun
     {
         _fencedReason ??= reason;
         CancelSteps();
+        try
+        {
+            _fenceCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run has ended.
+        }
     }
 
     /// <summary>Abandons the run at shutdown: its steps are canceled, nothing more is written and the lease is released.</summary>
@@ -253,28 +292,41 @@ internal sealed partial class InstanceRun
         }
     }
 
-    private async Task FinishCanceledAsync(Activity? activity)
+    /// <summary>Ends the instance as failed (with <paramref name="failure"/>) or canceled (without): journals the
+    /// failed step, compensates the completed steps in reverse order, then writes the terminal event.</summary>
+    private async Task EndAsync(WorkflowFailure? failure, string? stepPath, int attempt, Activity? activity)
     {
-        await CommitAsync([JournalCodec.EncodeWorkflowCanceled(Runtime.NewEventId(), _state.CancelReason)], complete: true, WorkflowStatus.Canceled).ConfigureAwait(false);
-        WorkflowInstrumentation.Canceled.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name));
-        activity?.SetStatus(ActivityStatusCode.Error, "canceled");
-        Log.InstanceCanceled(Logger, Definition.Name, InstanceId);
-    }
-
-    private async Task FinishFailedAsync(StepFailureSignal failure, Activity? activity)
-    {
-        var events = new[]
+        var canceled = failure is null;
+        EventData? failedStep = stepPath is null || failure is null ? null : JournalCodec.EncodeStepFailed(Runtime.NewEventId(), stepPath, attempt, failure);
+        var compensations = CompensationsDue();
+        if (compensations.Count > 0 && _state.CompensatingForCancel is null)
         {
-            JournalCodec.EncodeStepFailed(Runtime.NewEventId(), failure.StepPath, failure.Attempt, failure.Failure),
-            JournalCodec.EncodeWorkflowFailed(Runtime.NewEventId(), failure.Failure),
-        };
-        await CommitAsync(events, complete: true, WorkflowStatus.Failed).ConfigureAwait(false);
-        WorkflowInstrumentation.Failed.Add(
-            1,
-            new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name),
-            new KeyValuePair<string, object?>(WorkflowInstrumentation.ErrorTypeTag, failure.Failure.ErrorType));
-        activity?.SetStatus(ActivityStatusCode.Error, failure.Failure.Message);
-        Log.InstanceFailed(Logger, Definition.Name, InstanceId, failure.StepPath, failure.Failure.ErrorType, failure.Failure.Message);
+            EventData started = JournalCodec.EncodeCompensationStarted(Runtime.NewEventId(), canceled, failure);
+            await CommitAsync(failedStep is { } failedEvent ? [failedEvent, started] : [started], complete: false, status: null).ConfigureAwait(false);
+            _state.RecordCompensationStarted(canceled, failure);
+            failedStep = null;
+        }
+
+        await CompensateAsync(compensations).ConfigureAwait(false);
+        var final = canceled
+            ? JournalCodec.EncodeWorkflowCanceled(Runtime.NewEventId(), _state.CancelReason)
+            : JournalCodec.EncodeWorkflowFailed(Runtime.NewEventId(), failure!);
+        await CommitAsync(failedStep is { } failedLast ? [failedLast, final] : [final], complete: true, canceled ? WorkflowStatus.Canceled : WorkflowStatus.Failed).ConfigureAwait(false);
+        if (canceled)
+        {
+            WorkflowInstrumentation.Canceled.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name));
+            activity?.SetStatus(ActivityStatusCode.Error, "canceled");
+            Log.InstanceCanceled(Logger, Definition.Name, InstanceId);
+        }
+        else
+        {
+            WorkflowInstrumentation.Failed.Add(
+                1,
+                new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, Definition.Name),
+                new KeyValuePair<string, object?>(WorkflowInstrumentation.ErrorTypeTag, failure!.ErrorType));
+            activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+            Log.InstanceFailed(Logger, Definition.Name, InstanceId, failure.StepPath ?? stepPath, failure.ErrorType, failure.Message);
+        }
     }
 
     private async Task FinishSafelyAsync(Func<Task> finish)

@@ -22,6 +22,8 @@ internal sealed class InstanceState
     private readonly Dictionary<string, DateTimeOffset> _timers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _firedTimers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ApprovalState> _approvals = new(StringComparer.Ordinal);
+    private readonly List<string> _completionOrder = [];
+    private readonly HashSet<string> _compensated = new(StringComparer.Ordinal);
 
     public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
     {
@@ -56,9 +58,15 @@ internal sealed class InstanceState
 
     public bool CancelRequested { get; private set; }
 
+    /// <summary>Gets whether the instance is compensating, and why (<see langword="true"/>: canceled; <see langword="false"/>: failed).</summary>
+    public bool? CompensatingForCancel { get; private set; }
+
+    public WorkflowFailure? CompensationFailure { get; private set; }
+
     public string? CancelReason { get; private set; }
 
-    /// <summary>Folds a whole stream, which must start with <c>workflow.started</c>.</summary>
+    /// <summary>Folds a whole stream, which must start with <c>workflow.started</c>. A reset erases what was journaled
+    /// from its point up to the reset (raised events stay, to be consumed again).</summary>
     public static InstanceState Fold(IReadOnlyList<WorkflowHistoryEvent> events)
     {
         if (events.Count == 0 || events[0] is not WorkflowStartedEvent started)
@@ -71,9 +79,17 @@ internal sealed class InstanceState
         {
             CreatedAt = started.Timestamp,
         };
+        var erased = events.OfType<WorkflowResetEvent>().Select(static r => (From: r.FromPosition, To: r.Position)).ToList();
         for (var i = 1; i < events.Count; i++)
         {
-            state.Apply(events[i]);
+            var @event = events[i];
+            if (@event is not EventRaisedEvent && erased.Exists(r => @event.Position >= r.From && @event.Position < r.To))
+            {
+                state.Version = Math.Max(state.Version, @event.Position);
+                continue;
+            }
+
+            state.Apply(@event);
         }
 
         return state;
@@ -87,7 +103,27 @@ internal sealed class InstanceState
             switch (@event)
             {
                 case StepCompletedEvent completed:
-                    _steps.TryAdd(completed.StepPath, new CompletedStep(new JournalPayload(completed.Output)));
+                    if (_steps.TryAdd(completed.StepPath, new CompletedStep(new JournalPayload(completed.Output))))
+                    {
+                        _completionOrder.Add(completed.StepPath);
+                    }
+
+                    break;
+                case CompensationStartedEvent compensation:
+                    CompensatingForCancel = compensation.Canceled;
+                    CompensationFailure = compensation.Failure;
+                    break;
+                case StepCompensatedEvent compensated:
+                    _compensated.Add(compensated.StepPath);
+                    break;
+                case StepCompensationFailedEvent compensationFailed:
+                    _compensated.Add(compensationFailed.StepPath);
+                    break;
+                case WorkflowTerminatedEvent:
+                    Status = WorkflowStatus.Terminated;
+                    break;
+                case WorkflowResetEvent:
+                    Status = WorkflowStatus.Running;
                     break;
                 case StepAttemptFailedEvent attemptFailed:
                     _failedAttempts[attemptFailed.StepPath] = Math.Max(_failedAttempts.GetValueOrDefault(attemptFailed.StepPath), attemptFailed.Attempt);
@@ -170,7 +206,44 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _steps.TryAdd(path, new CompletedStep(new JournalPayload(output)) { LiveValue = value, HasLiveValue = true });
+            if (_steps.TryAdd(path, new CompletedStep(new JournalPayload(output)) { LiveValue = value, HasLiveValue = true }))
+            {
+                _completionOrder.Add(path);
+            }
+        }
+    }
+
+    /// <summary>Gets the completed steps, the most recently completed first, with their outputs.</summary>
+    public IReadOnlyList<(string Path, CompletedStep Step)> CompletedStepsNewestFirst()
+    {
+        lock (_gate)
+        {
+            return [.. Enumerable.Reverse(_completionOrder).Select(p => (p, _steps[p]))];
+        }
+    }
+
+    public bool IsCompensated(string path)
+    {
+        lock (_gate)
+        {
+            return _compensated.Contains(path);
+        }
+    }
+
+    public void RecordCompensated(string path)
+    {
+        lock (_gate)
+        {
+            _compensated.Add(path);
+        }
+    }
+
+    public void RecordCompensationStarted(bool canceled, WorkflowFailure? failure)
+    {
+        lock (_gate)
+        {
+            CompensatingForCancel ??= canceled;
+            CompensationFailure ??= failure;
         }
     }
 

@@ -47,4 +47,7 @@ public static class WorkflowEventId
 
     /// <summary>A step completed (with its output at Trace when sensitive data is enabled).</summary>
     public const int StepCompleted = 1202;
+
+    /// <summary>A step's compensation failed for good; the other compensations still ran.</summary>
+    public const int CompensationFailed = 1203;
 }

@@ -5,10 +5,13 @@ namespace Workflow.Definitions.Nodes;
 internal delegate ValueTask<object?> StepInvoker(object? input, StepContext context, CancellationToken cancellationToken);
 
 /// <summary>A step: user code whose output is journaled.</summary>
-internal sealed class StepNode(string name, Type inputType, Type outputType, StepInvoker invoker, StepOptions? options, Type? stepClass)
+internal sealed class StepNode(string name, Type inputType, Type outputType, StepInvoker invoker, StepOptions? options, Type? stepClass, StepInvoker? compensation = null)
     : FlowNode(name, inputType, outputType)
 {
     public StepInvoker Invoker { get; } = invoker;
+
+    /// <summary>Gets the compensation, which undoes the step given its output, or <see langword="null"/>.</summary>
+    public StepInvoker? Compensation { get; } = compensation;
 
     public StepOptions? Options { get; } = options;
 

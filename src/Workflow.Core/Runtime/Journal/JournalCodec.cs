@@ -31,6 +31,11 @@ internal static class JournalCodec
     public const string TimerFired = "timer.fired.v1";
     public const string ApprovalRequested = "approval.requested.v1";
     public const string ApprovalAnswered = "approval.answered.v1";
+    public const string CompensationStarted = "compensation.started.v1";
+    public const string StepCompensated = "step.compensated.v1";
+    public const string StepCompensationFailed = "step.compensation_failed.v1";
+    public const string WorkflowTerminated = "workflow.terminated.v1";
+    public const string WorkflowReset = "workflow.reset.v1";
 
     public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState) =>
         Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState), static (w, s) =>
@@ -177,6 +182,41 @@ internal static class JournalCodec
             WriteOptional(w, "comment", s.comment);
         });
 
+    public static EventData EncodeCompensationStarted(Guid eventId, bool canceled, WorkflowFailure? failure) =>
+        Write(eventId, CompensationStarted, (canceled, failure), static (w, s) =>
+        {
+            w.WriteString("reason", s.canceled ? "canceled" : "failed");
+            if (s.failure is not null)
+            {
+                WriteFailure(w, "failure", s.failure);
+            }
+        });
+
+    public static EventData EncodeStepCompensated(Guid eventId, string stepPath, int attempt) =>
+        Write(eventId, StepCompensated, (stepPath, attempt), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteNumber("attempt", s.attempt);
+        });
+
+    public static EventData EncodeStepCompensationFailed(Guid eventId, string stepPath, int attempt, WorkflowFailure failure) =>
+        Write(eventId, StepCompensationFailed, (stepPath, attempt, failure), static (w, s) =>
+        {
+            w.WriteString("path", s.stepPath);
+            w.WriteNumber("attempt", s.attempt);
+            WriteFailure(w, "failure", s.failure);
+        });
+
+    public static EventData EncodeWorkflowTerminated(Guid eventId, string? reason) =>
+        Write(eventId, WorkflowTerminated, reason, static (w, reason) => WriteOptional(w, "reason", reason));
+
+    public static EventData EncodeWorkflowReset(Guid eventId, string stepName, long fromPosition) =>
+        Write(eventId, WorkflowReset, (stepName, fromPosition), static (w, s) =>
+        {
+            w.WriteString("step", s.stepName);
+            w.WriteNumber("from", s.fromPosition);
+        });
+
     /// <summary>Reads a recorded event as a public history event.</summary>
     /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
     public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
@@ -216,6 +256,12 @@ internal static class JournalCodec
             TimerFired => new TimerFiredEvent(id, at, time, GetString(root, "path")),
             ApprovalRequested => new ApprovalRequestedEvent(
                 id, at, time, GetString(root, "path"), Get(root, "request").Clone(), root.TryGetProperty("deadline", out var deadline) ? deadline.GetDateTimeOffset() : null),
+            CompensationStarted => new CompensationStartedEvent(
+                id, at, time, GetString(root, "reason") == "canceled", root.TryGetProperty("failure", out var cause) ? ReadFailure(cause) : null),
+            StepCompensated => new StepCompensatedEvent(id, at, time, GetString(root, "path"), GetInt32(root, "attempt")),
+            StepCompensationFailed => new StepCompensationFailedEvent(id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), ReadFailure(Get(root, "failure"))),
+            WorkflowTerminated => new WorkflowTerminatedEvent(id, at, time, GetOptionalString(root, "reason")),
+            WorkflowReset => new WorkflowResetEvent(id, at, time, GetString(root, "step"), Get(root, "from").GetInt64()),
             ApprovalAnswered => new ApprovalAnsweredEvent(
                 id, at, time, GetString(root, "path"), Get(root, "approved").GetBoolean(), GetString(root, "by"), GetOptionalString(root, "comment")),
             _ => new UnknownHistoryEvent(id, at, time, recorded.Type, root.Clone()),
