@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Workflow.Definitions;
@@ -9,7 +7,6 @@ using Workflow.Internal;
 using Workflow.Runtime;
 using Workflow.Runtime.Journal;
 using Workflow.Storage;
-using Workflow.Telemetry;
 
 namespace Workflow.Client;
 
@@ -240,6 +237,13 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
             Schedule = [new ScheduledWork(instanceId)],
         }, cancellationToken).ConfigureAwait(false);
         await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+
+        // Its running sub-workflows end with it.
+        var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        foreach (var childId in state.RunningChildren())
+        {
+            await TerminateAsync(childId, $"Its parent '{instanceId}' was terminated.", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task ResetAsync(string instanceId, string stepName, CancellationToken cancellationToken = default)
@@ -445,65 +449,10 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
     private async Task<(string InstanceId, CommitStatus Status)> StartCoreAsync(
         WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, EventData? raised, CancellationToken cancellationToken)
     {
-        var now = runtime.TimeProvider.GetUtcNow();
-        var instanceId = options?.InstanceId ?? Guid.CreateVersion7(now).ToString();
+        var instanceId = options?.InstanceId ?? Guid.CreateVersion7(runtime.TimeProvider.GetUtcNow()).ToString();
         ValidateInstanceId(instanceId);
-
-        using var activity = WorkflowInstrumentation.Source.HasListeners()
-            ? WorkflowInstrumentation.Source.StartActivity("start_workflow " + definition.Name, ActivityKind.Producer)
-            : null;
-        activity?.SetTag(WorkflowInstrumentation.WorkflowNameTag, definition.Name);
-        activity?.SetTag(WorkflowInstrumentation.WorkflowVersionTag, definition.Version);
-        activity?.SetTag(WorkflowInstrumentation.InstanceIdTag, instanceId);
-        var parent = activity ?? Activity.Current;
-        var traceParent = parent?.IdFormat == ActivityIdFormat.W3C ? parent.Id : null;
-
-        var started = JournalCodec.EncodeWorkflowStarted(
-            StartEventId(instanceId, definition, input), definition.Name, definition.Version, input, traceParent, parent?.TraceStateString);
-        var claim = runtime.LocalLeaseRequest;
-        var result = await Store.CommitAsync(new WorkflowCommit
-        {
-            InstanceId = instanceId,
-            ExpectedVersion = ExpectedVersion.NoStream,
-            Events = raised is { } extra ? [started, extra] : [started],
-            Instance = new WorkflowInstanceInfo
-            {
-                InstanceId = instanceId,
-                WorkflowName = definition.Name,
-                WorkflowVersion = definition.Version,
-                Status = WorkflowStatus.Running,
-                CreatedAt = now,
-                UpdatedAt = now,
-            },
-            Schedule = [new ScheduledWork(instanceId, dueAt: null, claimFor: claim)],
-        }, cancellationToken).ConfigureAwait(false);
-
-        if (result.Status == CommitStatus.Committed)
-        {
-            WorkflowInstrumentation.Started.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, definition.Name));
-            Log.InstanceStarted(runtime.Logger, definition.Name, definition.Version, instanceId);
-            if (result.Claimed.Count > 0)
-            {
-                var state = new InstanceState(instanceId, definition.Name, definition.Version, new JournalPayload(input), traceParent, parent?.TraceStateString, 1)
-                {
-                    CreatedAt = now,
-                };
-                if (raised is { } first)
-                {
-                    // The run starts from this state without reading the stream: fold what this commit appended.
-                    var recorded = new RecordedEvent(instanceId, 2, 0, first.EventId, first.Type, first.Data, first.Metadata, now);
-                    state.Apply(JournalCodec.Decode(recorded));
-                }
-
-                await runtime.EnqueueAsync(result.Claimed[0], state, liveInput, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                runtime.Wake();
-            }
-        }
-
-        return (instanceId, result.Status == CommitStatus.AlreadyCommitted ? CommitStatus.Committed : result.Status);
+        var status = await runtime.StartInstanceAsync(definition, instanceId, input, liveInput, raised, parent: null, cancellationToken).ConfigureAwait(false);
+        return (instanceId, status);
     }
 
     private T Read<T>(JsonElement output, string instanceId)
@@ -543,11 +492,6 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
             writer.TryComplete(ex);
         }
     }
-
-    /// <summary>The id of an instance's first event follows from its id, definition and input: starting the same
-    /// instance again appends the same event, which the store recognises as already written.</summary>
-    private static Guid StartEventId(string instanceId, WorkflowDefinition definition, byte[] input) =>
-        NameBasedGuid.Create(instanceId, definition.Name, definition.Version.ToString(CultureInfo.InvariantCulture), input);
 
     private static void ValidateInstanceId(string instanceId)
     {

@@ -196,6 +196,7 @@ internal static class DefinitionValidator
         LoopNode => "loop",
         WaitNode => "wait",
         ApprovalNode => "approval",
+        SubWorkflowNode => "sub-workflow",
         DelayNode => "delay",
         _ => "node",
     };

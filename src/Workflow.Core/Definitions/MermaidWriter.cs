@@ -47,6 +47,7 @@ internal sealed class MermaidWriter
         WaitNode wait => Wait(wait, entries),
         DelayNode delay => Delay(delay, entries),
         ApprovalNode approval => Approval(approval, entries),
+        SubWorkflowNode child => SubWorkflow(child, entries),
         _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
     };
 
@@ -148,6 +149,14 @@ internal sealed class MermaidWriter
         }
 
         return exits;
+    }
+
+    private List<Exit> SubWorkflow(SubWorkflowNode child, List<Exit> entries)
+    {
+        var id = NewId();
+        Line($"{id}[[\"{Escape(child.Name)}: {Escape(child.Child.Name)} v{child.Child.Version.ToString(CultureInfo.InvariantCulture)}\"]]");
+        Connect(entries, id);
+        return [new Exit(id, null)];
     }
 
     private List<Exit> Delay(DelayNode delay, List<Exit> entries)

@@ -2,7 +2,9 @@ using System.Globalization;
 using Workflow.Client;
 using Workflow.Definitions.Nodes;
 using Workflow.Exceptions;
+using Workflow.Internal;
 using Workflow.Runtime.Journal;
+using Workflow.Storage;
 
 namespace Workflow.Runtime;
 
@@ -23,6 +25,7 @@ internal sealed partial class InstanceRun
                 WaitNode wait => await RunWaitAsync(wait, scope, value, cancellationToken).ConfigureAwait(false),
                 DelayNode delay => RunDelay(delay, scope, value, cancellationToken),
                 ApprovalNode approval => await RunApprovalAsync(approval, scope, value, cancellationToken).ConfigureAwait(false),
+                SubWorkflowNode child => await RunSubWorkflowAsync(child, scope, value, cancellationToken).ConfigureAwait(false),
                 _ => throw new InvalidOperationException($"Unknown node type {node.GetType().Name}."),
             };
         }
@@ -266,6 +269,74 @@ internal sealed partial class InstanceRun
         var approval = new InstanceState.ApprovalState(new JournalPayload(bytes), Runtime.TimeProvider.GetUtcNow(), deadline);
         _state.RecordApprovalRequested(path, approval);
         return approval;
+    }
+
+    private async ValueTask<object?> RunSubWorkflowAsync(SubWorkflowNode node, RunScope scope, object? input, CancellationToken cancellationToken)
+    {
+        var path = scope.PathOf(node.Name);
+        var end = _state.GetChildEnd(path);
+        if (end is null)
+        {
+            ThrowIfCanceled(cancellationToken);
+            var childId = _state.GetChild(path);
+            if (childId is null)
+            {
+                childId = ChildInstanceId(path);
+                var childInput = Evaluate(path, () => node.Input(input));
+                var bytes = Runtime.Serialize(childInput, node.Child.InputType, $"the input of sub-workflow '{path}'");
+                var definition = Runtime.Registry.Get(node.Child.Name, node.Child.Version);
+                var status = await Runtime.StartInstanceAsync(definition, childId, bytes, childInput, raised: null, new ParentLink(InstanceId, path), CancellationToken.None).ConfigureAwait(false);
+                if (status != CommitStatus.Committed)
+                {
+                    throw new StepFailureSignal(path, 1, new WorkflowFailure("Workflow.SubWorkflowIdTaken", $"The id '{childId}' of sub-workflow '{path}' is taken by another instance.")
+                    {
+                        NonRetryable = true,
+                        StepPath = path,
+                    }, cause: null);
+                }
+
+                _state.RecordChild(path, childId);
+                QueueDecision(JournalCodec.EncodeSubWorkflowStarted(Runtime.NewEventId(), path, childId));
+            }
+
+            var last = await Runtime.Store.ReadStreamAsync(childId, long.MaxValue, ReadDirection.Backward, 1, CancellationToken.None).ConfigureAwait(false);
+            var terminal = last.Count == 0 ? null : JournalCodec.Decode(last[0]);
+            end = terminal switch
+            {
+                WorkflowCompletedEvent completed => new InstanceState.ChildEnd(WorkflowStatus.Completed, new JournalPayload(completed.Output), null),
+                WorkflowFailedEvent failed => new InstanceState.ChildEnd(WorkflowStatus.Failed, null, failed.Failure),
+                WorkflowCanceledEvent => new InstanceState.ChildEnd(WorkflowStatus.Canceled, null, null),
+                WorkflowTerminatedEvent => new InstanceState.ChildEnd(WorkflowStatus.Terminated, null, null),
+                _ => throw new SuspendSignal(wakeAt: null),
+            };
+            _state.RecordChildEnd(path, end);
+            QueueDecision(JournalCodec.EncodeSubWorkflowEnded(
+                Runtime.NewEventId(), path, childId, end.Status, terminal is WorkflowCompletedEvent done ? done.Output : null, end.Failure));
+        }
+
+        if (end.Status == WorkflowStatus.Completed)
+        {
+            return end.Output!.Value.Deserialize(Runtime.GetTypeInfo(node.OutputType));
+        }
+
+        var message = end.Status == WorkflowStatus.Failed
+            ? $"Sub-workflow '{path}' failed: {end.Failure}"
+            : $"Sub-workflow '{path}' ended {end.Status.ToString().ToLowerInvariant()}.";
+        throw new StepFailureSignal(path, 1, new WorkflowFailure(end.Status == WorkflowStatus.Failed ? "Workflow.SubWorkflowFailed" : "Workflow.SubWorkflowCanceled", message)
+        {
+            NonRetryable = true,
+            StepPath = path,
+            Cause = end.Failure,
+        }, cause: null);
+    }
+
+    /// <summary>A child's id follows from its parent's id and its node's path, so a parent that runs again finds it.</summary>
+    private string ChildInstanceId(string path)
+    {
+        var id = string.Concat(InstanceId, "/", path);
+        return id.Length <= Client.StartWorkflowOptions.MaxInstanceIdLength
+            ? id
+            : "child-" + NameBasedGuid.Create(InstanceId, "child", path).ToString("N");
     }
 
     private void ThrowIfCanceled(CancellationToken cancellationToken)

@@ -45,6 +45,18 @@ internal sealed partial class InstanceRun
 
             var all = decisions is null ? events : [.. decisions, .. events];
             var header = status is { } s ? Runtime.CreateInfo(_state, s) : null;
+            var schedule = new List<ScheduledWork>(2);
+            if (wakeAt is { } due)
+            {
+                schedule.Add(new ScheduledWork(InstanceId, due));
+            }
+
+            if (complete && _state.Parent is { } parent && ((status?.IsTerminal() ?? false) || _state.Status.IsTerminal()))
+            {
+                // A sub-workflow that ends wakes its parent, which journals the result.
+                schedule.Add(new ScheduledWork(parent.InstanceId));
+            }
+
             for (var attempt = 0; ; attempt++)
             {
                 var result = await Runtime.Store.CommitAsync(new WorkflowCommit
@@ -55,13 +67,19 @@ internal sealed partial class InstanceRun
                     Lease = Lease,
                     CompleteLease = complete,
                     Instance = header,
-                    Schedule = wakeAt is { } due ? [new ScheduledWork(InstanceId, due)] : [],
+                    Schedule = schedule,
                 }).ConfigureAwait(false);
                 switch (result.Status)
                 {
                     case CommitStatus.Committed:
                     case CommitStatus.AlreadyCommitted:
                         _state.Version = result.StreamVersion;
+                        if (schedule.Exists(w => w.InstanceId != InstanceId))
+                        {
+                            // Another instance (a parent) became runnable: claim it now, not at the next poll.
+                            Runtime.Wake();
+                        }
+
                         return;
                     case CommitStatus.LeaseLost:
                         Fence("the store rejected the lease");

@@ -297,6 +297,11 @@ internal sealed partial class InstanceRun
     private async Task EndAsync(WorkflowFailure? failure, string? stepPath, int attempt, Activity? activity)
     {
         var canceled = failure is null;
+        if (canceled)
+        {
+            await CancelChildrenAsync().ConfigureAwait(false);
+        }
+
         EventData? failedStep = stepPath is null || failure is null ? null : JournalCodec.EncodeStepFailed(Runtime.NewEventId(), stepPath, attempt, failure);
         var compensations = CompensationsDue();
         if (compensations.Count > 0 && _state.CompensatingForCancel is null)
@@ -326,6 +331,21 @@ internal sealed partial class InstanceRun
                 new KeyValuePair<string, object?>(WorkflowInstrumentation.ErrorTypeTag, failure!.ErrorType));
             activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
             Log.InstanceFailed(Logger, Definition.Name, InstanceId, failure.StepPath ?? stepPath, failure.ErrorType, failure.Message);
+        }
+    }
+
+    /// <summary>Asks the running sub-workflows to cancel: each runs its own compensations.</summary>
+    private async Task CancelChildrenAsync()
+    {
+        foreach (var childId in _state.RunningChildren())
+        {
+            await Runtime.Store.CommitAsync(new WorkflowCommit
+            {
+                InstanceId = childId,
+                Events = [JournalCodec.EncodeCancelRequested(Runtime.NewEventId(), $"Its parent '{InstanceId}' was canceled.")],
+                Schedule = [new ScheduledWork(childId)],
+            }).ConfigureAwait(false);
+            await Runtime.NotifyChangedAsync(childId).ConfigureAwait(false);
         }
     }
 

@@ -24,6 +24,8 @@ internal sealed class InstanceState
     private readonly Dictionary<string, ApprovalState> _approvals = new(StringComparer.Ordinal);
     private readonly List<string> _completionOrder = [];
     private readonly HashSet<string> _compensated = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChildEnd> _childEnds = new(StringComparer.Ordinal);
 
     public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
     {
@@ -50,6 +52,9 @@ internal sealed class InstanceState
 
     /// <summary>Gets when the instance started, when known.</summary>
     public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Gets the parent of a sub-workflow instance, or <see langword="null"/>.</summary>
+    public ParentLink? Parent { get; init; }
 
     /// <summary>Gets or sets the version of the stream this state reflects: the expected version of the next commit.</summary>
     public long Version { get; set; }
@@ -78,6 +83,7 @@ internal sealed class InstanceState
             started.InstanceId, started.WorkflowName, started.WorkflowVersion, new JournalPayload(started.Input), started.TraceParent, started.TraceState, 1)
         {
             CreatedAt = started.Timestamp,
+            Parent = started.ParentInstanceId is { } parent ? new ParentLink(parent, started.ParentStepPath ?? string.Empty) : null,
         };
         var erased = events.OfType<WorkflowResetEvent>().Select(static r => (From: r.FromPosition, To: r.Position)).ToList();
         for (var i = 1; i < events.Count; i++)
@@ -121,6 +127,12 @@ internal sealed class InstanceState
                     break;
                 case WorkflowTerminatedEvent:
                     Status = WorkflowStatus.Terminated;
+                    break;
+                case SubWorkflowStartedEvent child:
+                    _children.TryAdd(child.Path, child.ChildInstanceId);
+                    break;
+                case SubWorkflowEndedEvent ended:
+                    _childEnds.TryAdd(ended.Path, new ChildEnd(ended.Status, ended.Output is { } output ? new JournalPayload(output) : null, ended.Failure));
                     break;
                 case WorkflowResetEvent:
                     Status = WorkflowStatus.Running;
@@ -219,6 +231,47 @@ internal sealed class InstanceState
         lock (_gate)
         {
             return [.. Enumerable.Reverse(_completionOrder).Select(p => (p, _steps[p]))];
+        }
+    }
+
+    public string? GetChild(string path)
+    {
+        lock (_gate)
+        {
+            return _children.GetValueOrDefault(path);
+        }
+    }
+
+    public void RecordChild(string path, string childId)
+    {
+        lock (_gate)
+        {
+            _children.TryAdd(path, childId);
+        }
+    }
+
+    public ChildEnd? GetChildEnd(string path)
+    {
+        lock (_gate)
+        {
+            return _childEnds.GetValueOrDefault(path);
+        }
+    }
+
+    public void RecordChildEnd(string path, ChildEnd end)
+    {
+        lock (_gate)
+        {
+            _childEnds.TryAdd(path, end);
+        }
+    }
+
+    /// <summary>Gets the children started and not ended, by their node's path.</summary>
+    public IReadOnlyList<string> RunningChildren()
+    {
+        lock (_gate)
+        {
+            return [.. _children.Where(c => !_childEnds.ContainsKey(c.Key)).Select(static c => c.Value)];
         }
     }
 
@@ -431,6 +484,9 @@ internal sealed class InstanceState
     }
 
     private static string LoopKey(string path, int iteration) => string.Concat(path, "#", iteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>How a sub-workflow ended, as journaled in its parent.</summary>
+    internal sealed record ChildEnd(WorkflowStatus Status, JournalPayload? Output, WorkflowFailure? Failure);
 
     /// <summary>An approval in the journal: what was asked, until when, and the answer once given.</summary>
     internal sealed class ApprovalState(JournalPayload request, DateTimeOffset requestedAt, DateTimeOffset? deadline)

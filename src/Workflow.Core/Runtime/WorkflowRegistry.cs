@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Workflow.Definitions;
+using Workflow.Definitions.Nodes;
 using Workflow.Exceptions;
 
 namespace Workflow.Runtime;
@@ -50,6 +51,18 @@ internal sealed class WorkflowRegistry : IWorkflowRegistry
         }
 
         Definitions = definitions;
+        foreach (var definition in definitions)
+        {
+            var missing = DefinitionWalker.Nodes(definition.Root)
+                .OfType<SubWorkflowNode>()
+                .Where(node => Find(node.Child.Name, node.Child.Version) is not { } found || found.InputType != node.Child.InputType || found.OutputType != node.Child.OutputType)
+                .Select(node => $"Sub-workflow '{node.Name}' runs workflow '{node.Child.Name}' version {node.Child.Version}, which is not registered (with those input and output types); register it with AddWorkflow.")
+                .ToList();
+            if (missing.Count > 0)
+            {
+                throw new WorkflowDefinitionException(definition.Name, missing);
+            }
+        }
     }
 
     public IReadOnlyList<WorkflowDefinition> Definitions { get; }

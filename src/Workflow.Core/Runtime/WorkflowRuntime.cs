@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -220,6 +222,78 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
     }
 
     public Guid NewEventId() => Guid.CreateVersion7(TimeProvider.GetUtcNow());
+
+    /// <summary>Starts an instance: appends its first event (and <paramref name="raised"/>, for start-or-raise) and
+    /// schedules it, leased to this node when it runs instances and the start comes from a client.</summary>
+    /// <returns><see cref="CommitStatus.Committed"/> when the instance was started now or before with the same
+    /// definition and input, <see cref="CommitStatus.VersionConflict"/> when the id is taken by something else.</returns>
+    public async Task<CommitStatus> StartInstanceAsync(
+        WorkflowDefinition definition, string instanceId, byte[] input, object? liveInput, EventData? raised, ParentLink? parent, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.GetUtcNow();
+        using var activity = WorkflowInstrumentation.Source.HasListeners()
+            ? WorkflowInstrumentation.Source.StartActivity("start_workflow " + definition.Name, ActivityKind.Producer)
+            : null;
+        activity?.SetTag(WorkflowInstrumentation.WorkflowNameTag, definition.Name);
+        activity?.SetTag(WorkflowInstrumentation.WorkflowVersionTag, definition.Version);
+        activity?.SetTag(WorkflowInstrumentation.InstanceIdTag, instanceId);
+        var trace = activity ?? Activity.Current;
+        var traceParent = trace?.IdFormat == ActivityIdFormat.W3C ? trace.Id : null;
+
+        // The first event's id follows from the instance id, definition and input: starting the same instance
+        // again appends the same event, which the store recognises as already written.
+        var eventId = NameBasedGuid.Create(instanceId, definition.Name, definition.Version.ToString(CultureInfo.InvariantCulture), input);
+        var started = JournalCodec.EncodeWorkflowStarted(eventId, definition.Name, definition.Version, input, traceParent, trace?.TraceStateString, parent);
+
+        // A child started from a run is not leased to this node: the run holds a worker, and waiting for queue room
+        // from inside it could wait forever.
+        var claim = parent is null ? LocalLeaseRequest : null;
+        var result = await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            ExpectedVersion = ExpectedVersion.NoStream,
+            Events = raised is { } extra ? [started, extra] : [started],
+            Instance = new WorkflowInstanceInfo
+            {
+                InstanceId = instanceId,
+                WorkflowName = definition.Name,
+                WorkflowVersion = definition.Version,
+                Status = WorkflowStatus.Running,
+                CreatedAt = now,
+                UpdatedAt = now,
+            },
+            Schedule = [new ScheduledWork(instanceId, dueAt: null, claimFor: claim)],
+        }, cancellationToken).ConfigureAwait(false);
+
+        if (result.Status != CommitStatus.Committed)
+        {
+            return result.Status == CommitStatus.AlreadyCommitted ? CommitStatus.Committed : result.Status;
+        }
+
+        WorkflowInstrumentation.Started.Add(1, new KeyValuePair<string, object?>(WorkflowInstrumentation.WorkflowNameTag, definition.Name));
+        Log.InstanceStarted(Logger, definition.Name, definition.Version, instanceId);
+        if (result.Claimed.Count > 0)
+        {
+            var state = new InstanceState(instanceId, definition.Name, definition.Version, new JournalPayload(input), traceParent, trace?.TraceStateString, 1)
+            {
+                CreatedAt = now,
+                Parent = parent,
+            };
+            if (raised is { } first)
+            {
+                // The run starts from this state without reading the stream: fold what this commit appended.
+                state.Apply(JournalCodec.Decode(new RecordedEvent(instanceId, 2, 0, first.EventId, first.Type, first.Data, first.Metadata, now)));
+            }
+
+            await EnqueueAsync(result.Claimed[0], state, liveInput, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Wake();
+        }
+
+        return CommitStatus.Committed;
+    }
 
     public JsonTypeInfo GetTypeInfo(Type type) => SerializerOptions.GetTypeInfo(type);
 

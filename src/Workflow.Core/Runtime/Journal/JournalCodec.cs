@@ -36,9 +36,11 @@ internal static class JournalCodec
     public const string StepCompensationFailed = "step.compensation_failed.v1";
     public const string WorkflowTerminated = "workflow.terminated.v1";
     public const string WorkflowReset = "workflow.reset.v1";
+    public const string SubWorkflowStarted = "subworkflow.started.v1";
+    public const string SubWorkflowEnded = "subworkflow.ended.v1";
 
-    public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState) =>
-        Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState), static (w, s) =>
+    public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState, ParentLink? parent = null) =>
+        Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState, parent), static (w, s) =>
         {
             w.WriteString("workflow", s.workflowName);
             w.WriteNumber("version", s.workflowVersion);
@@ -46,6 +48,13 @@ internal static class JournalCodec
             w.WriteRawValue(s.input, skipInputValidation: true);
             WriteOptional(w, "traceParent", s.traceParent);
             WriteOptional(w, "traceState", s.traceState);
+            if (s.parent is not null)
+            {
+                w.WriteStartObject("parent");
+                w.WriteString("id", s.parent.InstanceId);
+                w.WriteString("path", s.parent.StepPath);
+                w.WriteEndObject();
+            }
         });
 
     public static EventData EncodeStepCompleted(Guid eventId, string stepPath, int attempt, byte[] output, IReadOnlyDictionary<string, string>? metadata) =>
@@ -217,6 +226,31 @@ internal static class JournalCodec
             w.WriteNumber("from", s.fromPosition);
         });
 
+    public static EventData EncodeSubWorkflowStarted(Guid eventId, string path, string childId) =>
+        Write(eventId, SubWorkflowStarted, (path, childId), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteString("child", s.childId);
+        });
+
+    public static EventData EncodeSubWorkflowEnded(Guid eventId, string path, string childId, WorkflowStatus status, JsonElement? output, WorkflowFailure? failure) =>
+        Write(eventId, SubWorkflowEnded, (path, childId, status, output, failure), static (w, s) =>
+        {
+            w.WriteString("path", s.path);
+            w.WriteString("child", s.childId);
+            w.WriteNumber("status", (int)s.status);
+            if (s.output is { } output)
+            {
+                w.WritePropertyName("output");
+                output.WriteTo(w);
+            }
+
+            if (s.failure is not null)
+            {
+                WriteFailure(w, "failure", s.failure);
+            }
+        });
+
     /// <summary>Reads a recorded event as a public history event.</summary>
     /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
     public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
@@ -231,7 +265,9 @@ internal static class JournalCodec
         {
             WorkflowStarted => new WorkflowStartedEvent(
                 id, at, time, GetString(root, "workflow"), GetInt32(root, "version"), Get(root, "input").Clone(),
-                GetOptionalString(root, "traceParent"), GetOptionalString(root, "traceState")),
+                GetOptionalString(root, "traceParent"), GetOptionalString(root, "traceState"),
+                root.TryGetProperty("parent", out var parent) ? GetString(parent, "id") : null,
+                root.TryGetProperty("parent", out var parentPath) ? GetString(parentPath, "path") : null),
             StepCompleted => new StepCompletedEvent(
                 id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), Get(root, "output").Clone(), ReadMetadata(root)),
             StepAttemptFailed => new StepAttemptFailedEvent(
@@ -262,6 +298,11 @@ internal static class JournalCodec
             StepCompensationFailed => new StepCompensationFailedEvent(id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), ReadFailure(Get(root, "failure"))),
             WorkflowTerminated => new WorkflowTerminatedEvent(id, at, time, GetOptionalString(root, "reason")),
             WorkflowReset => new WorkflowResetEvent(id, at, time, GetString(root, "step"), Get(root, "from").GetInt64()),
+            SubWorkflowStarted => new SubWorkflowStartedEvent(id, at, time, GetString(root, "path"), GetString(root, "child")),
+            SubWorkflowEnded => new SubWorkflowEndedEvent(
+                id, at, time, GetString(root, "path"), GetString(root, "child"), (WorkflowStatus)GetInt32(root, "status"),
+                root.TryGetProperty("output", out var childOutput) ? childOutput.Clone() : null,
+                root.TryGetProperty("failure", out var childFailure) ? ReadFailure(childFailure) : null),
             ApprovalAnswered => new ApprovalAnsweredEvent(
                 id, at, time, GetString(root, "path"), Get(root, "approved").GetBoolean(), GetString(root, "by"), GetOptionalString(root, "comment")),
             _ => new UnknownHistoryEvent(id, at, time, recorded.Type, root.Clone()),
