@@ -164,6 +164,18 @@ public interface IWorkflowClient
     /// <exception cref="InvalidOperationException">The instance has not failed, or steps before that one were compensated.</exception>
     Task ResetAsync(string instanceId, string stepName, CancellationToken cancellationToken = default);
 
+    /// <summary>Moves an in-flight instance to another registered version of its workflow, when
+    /// <see cref="WorkflowCompatibility"/> says everything the instance has done so far is done the same way there.</summary>
+    /// <param name="instanceId">The instance id.</param>
+    /// <param name="toVersion">The version to move to; it must be registered.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when the instance moved (or already ran that version); <see langword="false"/>
+    /// when it cannot move, and nothing was written.</returns>
+    /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
+    /// <exception cref="Exceptions.WorkflowDefinitionNotFoundException">The version is not registered.</exception>
+    /// <exception cref="InvalidOperationException">The instance has ended.</exception>
+    Task<bool> MigrateAsync(string instanceId, int toVersion, CancellationToken cancellationToken = default);
+
     /// <summary>Requests cancellation: it is journaled, the running steps see their token canceled, the completed
     /// steps' compensations run in reverse order, and the instance ends as canceled. Requesting it for an instance that has ended does nothing.</summary>
     /// <param name="instanceId">The instance id.</param>

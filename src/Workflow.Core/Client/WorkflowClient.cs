@@ -307,6 +307,53 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         runtime.Wake();
     }
 
+    public async Task<bool> MigrateAsync(string instanceId, int toVersion, CancellationToken cancellationToken = default)
+    {
+        var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (state.Status.IsTerminal())
+        {
+            throw new InvalidOperationException($"Instance '{instanceId}' has ended ({state.Status}); only an instance in flight can move to another version.");
+        }
+
+        if (state.WorkflowVersion == toVersion)
+        {
+            return true;
+        }
+
+        var from = runtime.Registry.Get(state.WorkflowName, state.WorkflowVersion);
+        var to = runtime.Registry.Get(state.WorkflowName, toVersion);
+        var completed = state.CompletedStepsNewestFirst().Select(static s => s.Path[(s.Path.LastIndexOf('/') + 1)..]);
+        if (!WorkflowCompatibility.Check(from, to).CanMigrate(completed))
+        {
+            return false;
+        }
+
+        var result = await Store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = instanceId,
+            ExpectedVersion = ExpectedVersion.Exactly(state.Version),
+            Events = [JournalCodec.EncodeWorkflowMigrated(runtime.NewEventId(), state.WorkflowVersion, toVersion)],
+            Instance = new WorkflowInstanceInfo
+            {
+                InstanceId = instanceId,
+                WorkflowName = state.WorkflowName,
+                WorkflowVersion = toVersion,
+                Status = WorkflowStatus.Running,
+                CreatedAt = state.CreatedAt ?? runtime.TimeProvider.GetUtcNow(),
+                UpdatedAt = runtime.TimeProvider.GetUtcNow(),
+            },
+            Schedule = [new ScheduledWork(instanceId)],
+        }, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            // It moved on meanwhile: check again against what it has done now.
+            return await MigrateAsync(instanceId, toVersion, cancellationToken).ConfigureAwait(false);
+        }
+
+        await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+        return true;
+    }
+
     public async Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);

@@ -13,8 +13,14 @@ internal sealed partial class InstanceRun
     private async ValueTask<object?> RunBlockAsync(FlowBlock block, RunScope scope, object? input, CancellationToken cancellationToken)
     {
         var value = input;
+        var lastPosition = 0L;
         foreach (var node in block.Nodes)
         {
+            if (_replayOnly && node is StepNode replayed)
+            {
+                lastPosition = CheckReplayOrder(scope.PathOf(replayed.Name), lastPosition);
+            }
+
             value = node switch
             {
                 StepNode step => await RunStepAsync(step, scope, value, cancellationToken).ConfigureAwait(false),
@@ -279,6 +285,11 @@ internal sealed partial class InstanceRun
         {
             ThrowIfCanceled(cancellationToken);
             var childId = _state.GetChild(path);
+            if (childId is null && _replayOnly)
+            {
+                throw new SuspendSignal(wakeAt: null);
+            }
+
             if (childId is null)
             {
                 childId = ChildInstanceId(path);
@@ -297,6 +308,11 @@ internal sealed partial class InstanceRun
 
                 _state.RecordChild(path, childId);
                 QueueDecision(JournalCodec.EncodeSubWorkflowStarted(Runtime.NewEventId(), path, childId));
+            }
+
+            if (_replayOnly)
+            {
+                throw new SuspendSignal(wakeAt: null);
             }
 
             var last = await Runtime.Store.ReadStreamAsync(childId, long.MaxValue, ReadDirection.Backward, 1, CancellationToken.None).ConfigureAwait(false);
@@ -337,6 +353,56 @@ internal sealed partial class InstanceRun
         return id.Length <= Client.StartWorkflowOptions.MaxInstanceIdLength
             ? id
             : "child-" + NameBasedGuid.Create(InstanceId, "child", path).ToString("N");
+    }
+
+    /// <summary>In a replay, a step the journal completed must come after the one before it in its block: a changed
+    /// step order shows as a completion out of place. A step the journal has not completed is where replay stops.</summary>
+    private long CheckReplayOrder(string path, long lastPosition)
+    {
+        if (!_state.TryGetStep(path, out var completed))
+        {
+            throw new SuspendSignal(wakeAt: null);
+        }
+
+        if (completed.Position < lastPosition)
+        {
+            throw new WorkflowNondeterminismException(
+                InstanceId, $"step '{path}' comes after an earlier step in the definition, but the journal completed it before (at position {completed.Position}): the step order changed.");
+        }
+
+        _replayed.Add(path);
+        return completed.Position;
+    }
+
+    /// <summary>Walks the definition over the journal without running anything, and reports the first place where
+    /// they disagree, or <see langword="null"/> when the journal replays.</summary>
+    public async Task<string?> ReplayAsync()
+    {
+        try
+        {
+            await RunBlockAsync(Definition.Root, RunScope.Root, LoadInput(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SuspendSignal)
+        {
+            // The journal ends here: the instance was in flight when it was recorded.
+        }
+        catch (WorkflowNondeterminismException ex)
+        {
+            return ex.Message;
+        }
+        catch (StepFailureSignal failure) when (_state.Failure?.StepPath != failure.StepPath)
+        {
+            return $"Workflow instance '{InstanceId}' cannot be replayed on its definition: it fails at '{failure.StepPath}' ({failure.Failure}), which the journal does not record.";
+        }
+        catch (StepFailureSignal)
+        {
+            // The recorded instance failed there too.
+        }
+
+        var unreached = _state.CompletedStepsNewestFirst().Select(static s => s.Path).Where(p => !_replayed.Contains(p)).Reverse().ToList();
+        return unreached.Count == 0
+            ? null
+            : $"Workflow instance '{InstanceId}' cannot be replayed on its definition: the journal completed {string.Join(", ", unreached.Select(static p => $"'{p}'"))}, which the definition does not reach (removed, renamed or moved).";
     }
 
     private void ThrowIfCanceled(CancellationToken cancellationToken)

@@ -32,6 +32,12 @@ internal sealed partial class InstanceRun
     /// tries again. Never observes a step's cancellation token: a commit that started finishes.</summary>
     private async Task CommitAsync(IReadOnlyList<EventData> events, bool complete, WorkflowStatus? status, DateTimeOffset? wakeAt = null)
     {
+        if (_replayOnly)
+        {
+            // A replay checks a recorded history against the definition; it writes nothing.
+            return;
+        }
+
         await _journalGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -120,7 +126,7 @@ internal sealed partial class InstanceRun
             foreach (var recorded in batch)
             {
                 var @event = JournalCodec.Decode(recorded);
-                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or ApprovalAnsweredEvent or WorkflowTerminatedEvent or UnknownHistoryEvent))
+                if (@event is not (WorkflowCancelRequestedEvent or EventRaisedEvent or ApprovalAnsweredEvent or WorkflowTerminatedEvent or WorkflowMigratedEvent or UnknownHistoryEvent))
                 {
                     Fence("another node wrote to the instance");
                     throw new RunFencedSignal($"Another node appended {@event.EventType} to instance '{InstanceId}'.");
@@ -128,6 +134,11 @@ internal sealed partial class InstanceRun
 
                 _state.Apply(@event);
                 _sawExternalEvents = true;
+                if (@event is WorkflowMigratedEvent)
+                {
+                    // The instance now runs another version: stop this run; the next one loads the new definition.
+                    _stopRequested = true;
+                }
             }
 
             if (_state.CancelRequested || _state.Status == WorkflowStatus.Terminated)

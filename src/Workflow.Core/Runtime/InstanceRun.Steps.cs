@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Workflow.Client;
 using Workflow.Definitions.Nodes;
+using Workflow.Exceptions;
 using Workflow.Internal;
 using Workflow.Runtime.Journal;
 using Workflow.Steps;
@@ -19,7 +20,12 @@ internal sealed partial class InstanceRun
         var path = scope.PathOf(step.Name);
         if (_state.TryGetStep(path, out var completed))
         {
-            return completed.HasLiveValue ? completed.LiveValue : completed.Output.Deserialize(Runtime.GetTypeInfo(step.OutputType));
+            return completed.HasLiveValue ? completed.LiveValue : ReadJournaledOutput(path, completed, step.OutputType);
+        }
+
+        if (_replayOnly)
+        {
+            throw new SuspendSignal(wakeAt: null);
         }
 
         if (_stopRequested || !Runtime.IsRunning)
@@ -59,6 +65,19 @@ internal sealed partial class InstanceRun
         }
 
         return result.Output;
+    }
+
+    /// <summary>Reads a journaled output back; one that no longer fits the step's type means the definition changed.</summary>
+    private object? ReadJournaledOutput(string path, InstanceState.CompletedStep completed, Type type)
+    {
+        try
+        {
+            return completed.Output.Deserialize(Runtime.GetTypeInfo(type));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new WorkflowNondeterminismException(InstanceId, $"the journaled output of step '{path}' does not fit its type {type.Name}: {ex.Message}");
+        }
     }
 
     private bool IsStepError(Exception exception, StepExecution execution, CancellationToken cancellationToken) =>

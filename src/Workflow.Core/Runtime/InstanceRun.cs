@@ -27,9 +27,12 @@ internal sealed partial class InstanceRun
     private bool _inputLoaded;
     private volatile bool _stopRequested;
     private volatile string? _fencedReason;
+    private readonly bool _replayOnly;
+    private readonly HashSet<string> _replayed = new(StringComparer.Ordinal);
 
-    public InstanceRun(WorkflowRuntime runtime, WorkflowDefinition definition, InstanceState state, WorkLease lease, object? liveInput, bool hasLiveInput)
+    public InstanceRun(WorkflowRuntime runtime, WorkflowDefinition definition, InstanceState state, WorkLease lease, object? liveInput, bool hasLiveInput, bool replayOnly = false)
     {
+        _replayOnly = replayOnly;
         Runtime = runtime;
         Definition = definition;
         _state = state;

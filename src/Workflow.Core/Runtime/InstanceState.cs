@@ -42,7 +42,8 @@ internal sealed class InstanceState
 
     public string WorkflowName { get; }
 
-    public int WorkflowVersion { get; }
+    /// <summary>Gets the version of the definition the instance runs: the one it started with, unless migrated.</summary>
+    public int WorkflowVersion { get; private set; }
 
     public JournalPayload Input { get; }
 
@@ -67,6 +68,9 @@ internal sealed class InstanceState
     public bool? CompensatingForCancel { get; private set; }
 
     public WorkflowFailure? CompensationFailure { get; private set; }
+
+    /// <summary>Gets the failure the instance ended with, once it failed.</summary>
+    public WorkflowFailure? Failure { get; private set; }
 
     public string? CancelReason { get; private set; }
 
@@ -108,8 +112,11 @@ internal sealed class InstanceState
         {
             switch (@event)
             {
+                case WorkflowMigratedEvent migrated:
+                    WorkflowVersion = migrated.ToVersion;
+                    break;
                 case StepCompletedEvent completed:
-                    if (_steps.TryAdd(completed.StepPath, new CompletedStep(new JournalPayload(completed.Output))))
+                    if (_steps.TryAdd(completed.StepPath, new CompletedStep(new JournalPayload(completed.Output)) { Position = completed.Position }))
                     {
                         _completionOrder.Add(completed.StepPath);
                     }
@@ -194,8 +201,9 @@ internal sealed class InstanceState
                 case WorkflowCompletedEvent:
                     Status = WorkflowStatus.Completed;
                     break;
-                case WorkflowFailedEvent:
+                case WorkflowFailedEvent failed:
                     Status = WorkflowStatus.Failed;
+                    Failure = failed.Failure;
                     break;
                 case WorkflowCanceledEvent:
                     Status = WorkflowStatus.Canceled;
@@ -518,6 +526,9 @@ internal sealed class InstanceState
     internal sealed class CompletedStep(JournalPayload output)
     {
         public JournalPayload Output { get; } = output;
+
+        /// <summary>Gets the journal position of the completion, or 0 for one this run has just written.</summary>
+        public long Position { get; init; }
 
         public object? LiveValue { get; set; }
 

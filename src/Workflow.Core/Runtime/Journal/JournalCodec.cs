@@ -36,6 +36,7 @@ internal static class JournalCodec
     public const string StepCompensationFailed = "step.compensation_failed.v1";
     public const string WorkflowTerminated = "workflow.terminated.v1";
     public const string WorkflowReset = "workflow.reset.v1";
+    public const string WorkflowMigrated = "workflow.migrated.v1";
     public const string SubWorkflowStarted = "subworkflow.started.v1";
     public const string SubWorkflowEnded = "subworkflow.ended.v1";
 
@@ -226,6 +227,13 @@ internal static class JournalCodec
             w.WriteNumber("from", s.fromPosition);
         });
 
+    public static EventData EncodeWorkflowMigrated(Guid eventId, int fromVersion, int toVersion) =>
+        Write(eventId, WorkflowMigrated, (fromVersion, toVersion), static (w, s) =>
+        {
+            w.WriteNumber("from", s.fromVersion);
+            w.WriteNumber("to", s.toVersion);
+        });
+
     public static EventData EncodeSubWorkflowStarted(Guid eventId, string path, string childId) =>
         Write(eventId, SubWorkflowStarted, (path, childId), static (w, s) =>
         {
@@ -298,6 +306,7 @@ internal static class JournalCodec
             StepCompensationFailed => new StepCompensationFailedEvent(id, at, time, GetString(root, "path"), GetInt32(root, "attempt"), ReadFailure(Get(root, "failure"))),
             WorkflowTerminated => new WorkflowTerminatedEvent(id, at, time, GetOptionalString(root, "reason")),
             WorkflowReset => new WorkflowResetEvent(id, at, time, GetString(root, "step"), Get(root, "from").GetInt64()),
+            WorkflowMigrated => new WorkflowMigratedEvent(id, at, time, GetInt32(root, "from"), GetInt32(root, "to")),
             SubWorkflowStarted => new SubWorkflowStartedEvent(id, at, time, GetString(root, "path"), GetString(root, "child")),
             SubWorkflowEnded => new SubWorkflowEndedEvent(
                 id, at, time, GetString(root, "path"), GetString(root, "child"), (WorkflowStatus)GetInt32(root, "status"),
