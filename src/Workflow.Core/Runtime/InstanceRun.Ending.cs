@@ -73,12 +73,13 @@ internal sealed partial class InstanceRun
             var separator = path.LastIndexOf('/');
             var scope = separator < 0 ? RunScope.Root : RunScope.Root.Enter(path[..separator]);
             var execution = new StepExecution(this, step, scope, path, output, firstAttempt: 1, compensation: true);
+            var fenced = FenceToken;
             try
             {
-                await execution.RunAsync(Runtime.GetPipeline(Definition, step), _fenceCts.Token).ConfigureAwait(false);
+                await execution.RunAsync(Runtime.GetPipeline(Definition, step), fenced).ConfigureAwait(false);
                 await CommitAsync([JournalCodec.EncodeStepCompensated(Runtime.NewEventId(), path, execution.Attempt)], complete: false, status: null).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsStepError(ex, execution, _fenceCts.Token))
+            catch (Exception ex) when (IsStepError(ex, execution, fenced))
             {
                 var failure = Runtime.FailureConverter.ToFailure(ex).WithStepPath(path);
                 Log.CompensationFailed(Logger, ex, path, InstanceId, execution.Attempt);

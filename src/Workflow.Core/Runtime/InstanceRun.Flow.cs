@@ -370,7 +370,7 @@ internal sealed partial class InstanceRun
                 InstanceId, $"step '{path}' comes after an earlier step in the definition, but the journal completed it before (at position {completed.Position}): the step order changed.");
         }
 
-        _replayed.Add(path);
+        (_replayed ??= new HashSet<string>(StringComparer.Ordinal)).Add(path);
         return completed.Position;
     }
 
@@ -399,7 +399,7 @@ internal sealed partial class InstanceRun
             // The recorded instance failed there too.
         }
 
-        var unreached = _state.CompletedStepsNewestFirst().Select(static s => s.Path).Where(p => !_replayed.Contains(p)).Reverse().ToList();
+        var unreached = _state.CompletedStepsNewestFirst().Select(static s => s.Path).Where(p => _replayed?.Contains(p) != true).Reverse().ToList();
         return unreached.Count == 0
             ? null
             : $"Workflow instance '{InstanceId}' cannot be replayed on its definition: the journal completed {string.Join(", ", unreached.Select(static p => $"'{p}'"))}, which the definition does not reach (removed, renamed or moved).";

@@ -51,16 +51,16 @@ internal sealed partial class InstanceRun
 
             var all = decisions is null ? events : [.. decisions, .. events];
             var header = status is { } s ? Runtime.CreateInfo(_state, s) : null;
-            var schedule = new List<ScheduledWork>(2);
+            List<ScheduledWork>? schedule = null;
             if (wakeAt is { } due)
             {
-                schedule.Add(new ScheduledWork(InstanceId, due));
+                (schedule ??= []).Add(new ScheduledWork(InstanceId, due));
             }
 
             if (complete && _state.Parent is { } parent && ((status?.IsTerminal() ?? false) || _state.Status.IsTerminal()))
             {
                 // A sub-workflow that ends wakes its parent, which journals the result.
-                schedule.Add(new ScheduledWork(parent.InstanceId));
+                (schedule ??= []).Add(new ScheduledWork(parent.InstanceId));
             }
 
             for (var attempt = 0; ; attempt++)
@@ -73,14 +73,14 @@ internal sealed partial class InstanceRun
                     Lease = Lease,
                     CompleteLease = complete,
                     Instance = header,
-                    Schedule = schedule,
+                    Schedule = schedule ?? (IReadOnlyList<ScheduledWork>)[],
                 }).ConfigureAwait(false);
                 switch (result.Status)
                 {
                     case CommitStatus.Committed:
                     case CommitStatus.AlreadyCommitted:
                         _state.Version = result.StreamVersion;
-                        if (schedule.Exists(w => w.InstanceId != InstanceId))
+                        if (schedule?.Exists(w => w.InstanceId != InstanceId) == true)
                         {
                             // Another instance (a parent) became runnable: claim it now, not at the next poll.
                             Runtime.Wake();

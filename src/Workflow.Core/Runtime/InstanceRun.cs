@@ -20,7 +20,7 @@ internal sealed partial class InstanceRun
 {
     private readonly InstanceState _state;
     private readonly CancellationTokenSource _runCts = new();
-    private readonly CancellationTokenSource _fenceCts = new();
+    private CancellationTokenSource? _fenceCts;
     private readonly object? _liveInput;
     private readonly bool _hasLiveInput;
     private object? _input;
@@ -28,7 +28,7 @@ internal sealed partial class InstanceRun
     private volatile bool _stopRequested;
     private volatile string? _fencedReason;
     private readonly bool _replayOnly;
-    private readonly HashSet<string> _replayed = new(StringComparer.Ordinal);
+    private HashSet<string>? _replayed;
 
     public InstanceRun(WorkflowRuntime runtime, WorkflowDefinition definition, InstanceState state, WorkLease lease, object? liveInput, bool hasLiveInput, bool replayOnly = false)
     {
@@ -153,11 +153,27 @@ internal sealed partial class InstanceRun
         finally
         {
             _runCts.Dispose();
-            _fenceCts.Dispose();
+            _fenceCts?.Dispose();
             if (_sawExternalEvents)
             {
                 Runtime.Wake();
             }
+        }
+    }
+
+    /// <summary>Gets a token canceled only when the run is fenced off (lease lost, abandoned at shutdown): what must
+    /// go on after a cancel request, such as compensations, runs with it.</summary>
+    private CancellationToken FenceToken
+    {
+        get
+        {
+            var source = LazyInitializer.EnsureInitialized(ref _fenceCts);
+            if (_fencedReason is not null)
+            {
+                source.Cancel();
+            }
+
+            return source.Token;
         }
     }
 
@@ -171,7 +187,7 @@ internal sealed partial class InstanceRun
         CancelSteps();
         try
         {
-            _fenceCts.Cancel();
+            Volatile.Read(ref _fenceCts)?.Cancel();
         }
         catch (ObjectDisposedException)
         {

@@ -11,21 +11,13 @@ internal sealed class InstanceState
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CompletedStep> _steps = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _failedAttempts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _branches = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, bool> _loopDecisions = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Path, string Key), JournalPayload> _subResults = [];
-    private readonly List<RaisedEvent> _raised = [];
-    private readonly Dictionary<string, RaisedEvent> _consumed = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _waitDeadlines = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _timedOut = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _timers = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _firedTimers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ApprovalState> _approvals = new(StringComparer.Ordinal);
     private readonly List<string> _completionOrder = [];
-    private readonly HashSet<string> _compensated = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _children = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ChildEnd> _childEnds = new(StringComparer.Ordinal);
+
+    // What only some workflows use (retries, branches, waits, approvals, sagas, children) is created on first use:
+    // a plain sequence of steps allocates none of it.
+    private Extras? _extras;
+
+    private Extras More => _extras ??= new Extras();
 
     public InstanceState(string instanceId, string workflowName, int workflowVersion, JournalPayload input, string? traceParent, string? traceState, long version)
     {
@@ -127,34 +119,34 @@ internal sealed class InstanceState
                     CompensationFailure = compensation.Failure;
                     break;
                 case StepCompensatedEvent compensated:
-                    _compensated.Add(compensated.StepPath);
+                    More.Compensated.Add(compensated.StepPath);
                     break;
                 case StepCompensationFailedEvent compensationFailed:
-                    _compensated.Add(compensationFailed.StepPath);
+                    More.Compensated.Add(compensationFailed.StepPath);
                     break;
                 case WorkflowTerminatedEvent:
                     Status = WorkflowStatus.Terminated;
                     break;
                 case SubWorkflowStartedEvent child:
-                    _children.TryAdd(child.Path, child.ChildInstanceId);
+                    More.Children.TryAdd(child.Path, child.ChildInstanceId);
                     break;
                 case SubWorkflowEndedEvent ended:
-                    _childEnds.TryAdd(ended.Path, new ChildEnd(ended.Status, ended.Output is { } output ? new JournalPayload(output) : null, ended.Failure));
+                    More.ChildEnds.TryAdd(ended.Path, new ChildEnd(ended.Status, ended.Output is { } output ? new JournalPayload(output) : null, ended.Failure));
                     break;
                 case WorkflowResetEvent:
                     Status = WorkflowStatus.Running;
                     break;
                 case StepAttemptFailedEvent attemptFailed:
-                    _failedAttempts[attemptFailed.StepPath] = Math.Max(_failedAttempts.GetValueOrDefault(attemptFailed.StepPath), attemptFailed.Attempt);
+                    More.FailedAttempts[attemptFailed.StepPath] = Math.Max(More.FailedAttempts.GetValueOrDefault(attemptFailed.StepPath), attemptFailed.Attempt);
                     break;
                 case StepSubResultRecordedEvent subResult:
-                    _subResults.TryAdd((subResult.StepPath, subResult.Key), new JournalPayload(subResult.Value));
+                    More.SubResults.TryAdd((subResult.StepPath, subResult.Key), new JournalPayload(subResult.Value));
                     break;
                 case BranchTakenEvent branch:
-                    _branches.TryAdd(branch.Path, branch.Arm);
+                    More.Branches.TryAdd(branch.Path, branch.Arm);
                     break;
                 case LoopIterationCompletedEvent loop:
-                    _loopDecisions.TryAdd(LoopKey(loop.Path, loop.Iteration), loop.Continues);
+                    More.LoopDecisions.TryAdd(LoopKey(loop.Path, loop.Iteration), loop.Continues);
                     break;
                 case WorkflowCancelRequestedEvent cancel:
                     if (!CancelRequested)
@@ -165,34 +157,34 @@ internal sealed class InstanceState
 
                     break;
                 case EventRaisedEvent raised:
-                    _raised.Add(new RaisedEvent(raised.Position, raised.EventName, new JournalPayload(raised.Payload), raised.TargetPath));
+                    More.Raised.Add(new RaisedEvent(raised.Position, raised.EventName, new JournalPayload(raised.Payload), raised.TargetPath));
                     break;
                 case EventConsumedEvent consumed:
-                    var match = _raised.Find(r => r.Position == consumed.RaisedPosition);
+                    var match = _extras?.Raised.Find(r => r.Position == consumed.RaisedPosition);
                     if (match is not null)
                     {
                         match.ConsumedBy = consumed.Path;
-                        _consumed.TryAdd(consumed.Path, match);
+                        More.Consumed.TryAdd(consumed.Path, match);
                     }
 
                     break;
                 case WaitStartedEvent wait:
-                    _waitDeadlines.TryAdd(wait.Path, wait.Deadline);
+                    More.WaitDeadlines.TryAdd(wait.Path, wait.Deadline);
                     break;
                 case WaitTimedOutEvent timedOut:
-                    _timedOut.Add(timedOut.Path);
+                    More.TimedOut.Add(timedOut.Path);
                     break;
                 case TimerStartedEvent timer:
-                    _timers.TryAdd(timer.Path, timer.DueAt);
+                    More.Timers.TryAdd(timer.Path, timer.DueAt);
                     break;
                 case TimerFiredEvent fired:
-                    _firedTimers.Add(fired.Path);
+                    More.FiredTimers.Add(fired.Path);
                     break;
                 case ApprovalRequestedEvent requested:
-                    _approvals.TryAdd(requested.Path, new ApprovalState(new JournalPayload(requested.Request), requested.Timestamp, requested.Deadline));
+                    More.Approvals.TryAdd(requested.Path, new ApprovalState(new JournalPayload(requested.Request), requested.Timestamp, requested.Deadline));
                     break;
                 case ApprovalAnsweredEvent answered:
-                    if (_approvals.TryGetValue(answered.Path, out var approval) && approval.Decision is null)
+                    if (_extras is { } extras && extras.Approvals.TryGetValue(answered.Path, out var approval) && approval.Decision is null)
                     {
                         approval.Decision = new ApprovalDecision(answered.Path, answered.Approved, answered.By, answered.Comment, answered.Timestamp);
                     }
@@ -246,7 +238,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _children.GetValueOrDefault(path);
+            return _extras?.Children.GetValueOrDefault(path);
         }
     }
 
@@ -254,7 +246,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _children.TryAdd(path, childId);
+            More.Children.TryAdd(path, childId);
         }
     }
 
@@ -262,7 +254,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _childEnds.GetValueOrDefault(path);
+            return _extras?.ChildEnds.GetValueOrDefault(path);
         }
     }
 
@@ -270,7 +262,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _childEnds.TryAdd(path, end);
+            More.ChildEnds.TryAdd(path, end);
         }
     }
 
@@ -279,7 +271,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return [.. _children.Where(c => !_childEnds.ContainsKey(c.Key)).Select(static c => c.Value)];
+            return _extras is { } x ? [.. x.Children.Where(c => !x.ChildEnds.ContainsKey(c.Key)).Select(static c => c.Value)] : [];
         }
     }
 
@@ -287,7 +279,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _compensated.Contains(path);
+            return _extras?.Compensated.Contains(path) == true;
         }
     }
 
@@ -295,7 +287,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _compensated.Add(path);
+            More.Compensated.Add(path);
         }
     }
 
@@ -312,7 +304,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _failedAttempts.GetValueOrDefault(path);
+            return _extras?.FailedAttempts.GetValueOrDefault(path) ?? 0;
         }
     }
 
@@ -320,7 +312,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _failedAttempts[path] = Math.Max(_failedAttempts.GetValueOrDefault(path), attempt);
+            More.FailedAttempts[path] = Math.Max(More.FailedAttempts.GetValueOrDefault(path), attempt);
         }
     }
 
@@ -328,7 +320,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _branches.GetValueOrDefault(path);
+            return _extras?.Branches.GetValueOrDefault(path);
         }
     }
 
@@ -336,7 +328,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _branches.TryAdd(path, arm);
+            More.Branches.TryAdd(path, arm);
         }
     }
 
@@ -344,7 +336,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _loopDecisions.TryGetValue(LoopKey(path, iteration), out var decision) ? decision : null;
+            return _extras is { } x && x.LoopDecisions.TryGetValue(LoopKey(path, iteration), out var decision) ? decision : null;
         }
     }
 
@@ -352,7 +344,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _loopDecisions.TryAdd(LoopKey(path, iteration), continues);
+            More.LoopDecisions.TryAdd(LoopKey(path, iteration), continues);
         }
     }
 
@@ -360,7 +352,13 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _subResults.TryGetValue((path, key), out value);
+            if (_extras is { } x && x.SubResults.TryGetValue((path, key), out value))
+            {
+                return true;
+            }
+
+            value = default;
+            return false;
         }
     }
 
@@ -368,7 +366,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _subResults.TryAdd((path, key), value);
+            More.SubResults.TryAdd((path, key), value);
         }
     }
 
@@ -376,7 +374,13 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _consumed.TryGetValue(path, out raised!);
+            if (_extras is { } x && x.Consumed.TryGetValue(path, out raised!))
+            {
+                return true;
+            }
+
+            raised = null!;
+            return false;
         }
     }
 
@@ -386,14 +390,14 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            foreach (var raised in _raised)
+            foreach (var raised in _extras?.Raised ?? [])
             {
                 if (raised.ConsumedBy is null
                     && names.Contains(raised.Name)
                     && (raised.TargetPath is null || string.Equals(raised.TargetPath, path, StringComparison.Ordinal)))
                 {
                     raised.ConsumedBy = path;
-                    _consumed.TryAdd(path, raised);
+                    More.Consumed.TryAdd(path, raised);
                     return raised;
                 }
             }
@@ -406,7 +410,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _waitDeadlines.TryGetValue(path, out var deadline) ? deadline : null;
+            return _extras is { } x && x.WaitDeadlines.TryGetValue(path, out var deadline) ? deadline : null;
         }
     }
 
@@ -414,7 +418,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _waitDeadlines.TryAdd(path, deadline);
+            More.WaitDeadlines.TryAdd(path, deadline);
         }
     }
 
@@ -422,7 +426,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _timedOut.Contains(path);
+            return _extras?.TimedOut.Contains(path) == true;
         }
     }
 
@@ -430,7 +434,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _timedOut.Add(path);
+            More.TimedOut.Add(path);
         }
     }
 
@@ -438,7 +442,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _timers.TryGetValue(path, out var due) ? due : null;
+            return _extras is { } x && x.Timers.TryGetValue(path, out var due) ? due : null;
         }
     }
 
@@ -446,7 +450,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _timers.TryAdd(path, dueAt);
+            More.Timers.TryAdd(path, dueAt);
         }
     }
 
@@ -454,7 +458,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _firedTimers.Contains(path);
+            return _extras?.FiredTimers.Contains(path) == true;
         }
     }
 
@@ -462,7 +466,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _firedTimers.Add(path);
+            More.FiredTimers.Add(path);
         }
     }
 
@@ -470,7 +474,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return _approvals.GetValueOrDefault(path);
+            return _extras?.Approvals.GetValueOrDefault(path);
         }
     }
 
@@ -478,7 +482,7 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            _approvals.TryAdd(path, approval);
+            More.Approvals.TryAdd(path, approval);
         }
     }
 
@@ -487,11 +491,42 @@ internal sealed class InstanceState
     {
         lock (_gate)
         {
-            return [.. _approvals.Where(a => a.Value.Decision is null && !_timedOut.Contains(a.Key)).Select(a => (a.Key, a.Value))];
+            return _extras is { } x ? [.. x.Approvals.Where(a => a.Value.Decision is null && !x.TimedOut.Contains(a.Key)).Select(a => (a.Key, a.Value))] : [];
         }
     }
 
     private static string LoopKey(string path, int iteration) => string.Concat(path, "#", iteration.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private sealed class Extras
+    {
+        public Dictionary<string, int> FailedAttempts { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Branches { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, bool> LoopDecisions { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<(string Path, string Key), JournalPayload> SubResults { get; } = [];
+
+        public List<RaisedEvent> Raised { get; } = [];
+
+        public Dictionary<string, RaisedEvent> Consumed { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, DateTimeOffset> WaitDeadlines { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> TimedOut { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, DateTimeOffset> Timers { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> FiredTimers { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, ApprovalState> Approvals { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Compensated { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Children { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, ChildEnd> ChildEnds { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>How a sub-workflow ended, as journaled in its parent.</summary>
     internal sealed record ChildEnd(WorkflowStatus Status, JournalPayload? Output, WorkflowFailure? Failure);
