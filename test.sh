@@ -191,9 +191,17 @@ if [[ ${CI:-} == true ]]; then
 fi
 
 # --- 4. Tests ----------------------------------------------------------------------------------
-log "dotnet test Workflow.sln -c Release $*"
+# The whole solution, unless the arguments name a project or solution themselves.
+target=(--solution Workflow.sln)
+for arg in "$@"; do
+  case $arg in
+    --project|--project=*|--solution|--solution=*) target=() ;;
+    --) break ;;
+  esac
+done
+log "dotnet test ${target[*]} -c Release $*"
 test_status=0
-dotnet test Workflow.sln -c Release "$@" || test_status=$?
+dotnet test "${target[@]}" -c Release "$@" || test_status=$?
 if [[ $test_status -eq 0 ]]; then
   log "tests passed"
 else

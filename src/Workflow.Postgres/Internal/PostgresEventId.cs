@@ -1,0 +1,14 @@
+namespace Workflow.Postgres.Internal;
+
+/// <summary>The ids of the log events of the PostgreSQL store (category <c>Workflow.Postgres</c>), listed in the package
+/// README. They take 2000-2099, next to Workflow.Core's 1000-1299.</summary>
+internal static class PostgresEventId
+{
+    public const int SchemaMigrated = 2000;
+    public const int SchemaNewerThanPackage = 2001;
+    public const int TransientFailure = 2002;
+    public const int ListenerStarted = 2003;
+    public const int ListenerFailed = 2004;
+    public const int NotifyFailed = 2005;
+    public const int WatchReadFailed = 2006;
+}

@@ -1,0 +1,322 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Workflow.Storage;
+
+namespace Workflow.Postgres.Storage;
+
+public sealed partial class PostgresWorkflowStore
+{
+    // Commits per round trip (and per transaction) in CommitManyAsync: bounds the locks one transaction holds.
+    private const int MaxCommitsPerBatch = 256;
+
+    // The longest instance id, in UTF-8 bytes, the store accepts.
+    private const int MaxIdBytes = 1024;
+
+    /// <inheritdoc />
+    /// <remarks>One round trip and one transaction: a call of the schema's <c>apply_commit</c> function, which checks
+    /// idempotency, the lease and the version, then writes the events, the index entry and the work. A retry after a
+    /// lost connection reports <see cref="CommitStatus.AlreadyCommitted"/> when the first attempt went through.</remarks>
+    /// <exception cref="ArgumentException">The commit is malformed, or PostgreSQL rejected a value (event data that is
+    /// not JSON, text holding NUL characters); nothing was written.</exception>
+    /// <exception cref="Exceptions.WorkflowStoreUnavailableException">The database cannot be reached.</exception>
+    public async ValueTask<CommitResult> CommitAsync(WorkflowCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ValidateCommit(commit, nameof(commit));
+        var result = await ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken).ConfigureAwait(false);
+        if (result.Status == CommitStatus.Committed && commit.Events.Count > 0)
+        {
+            _notifications.Appended(commit.InstanceId);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The commits go to the database together, up to 256 per round trip, each batch in one transaction: each
+    /// commit is checked and applied on its own (a conflict is a result that writes nothing and does not stop the others),
+    /// while they share one round trip and one commit to disk. Within a batch the commits are applied ordered by instance
+    /// id (each instance's commits in the order given), so concurrent batches over the same instances never deadlock on
+    /// their rows. When the call throws, earlier batches may have been applied; calling it again with the same commits is
+    /// safe (appends are idempotent by event id).</remarks>
+    /// <exception cref="ArgumentException">A commit is malformed, or PostgreSQL rejected a value; nothing of its batch
+    /// was written.</exception>
+    /// <exception cref="Exceptions.WorkflowStoreUnavailableException">The database cannot be reached.</exception>
+    public async ValueTask<IReadOnlyList<CommitResult>> CommitManyAsync(IReadOnlyList<WorkflowCommit> commits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commits);
+        foreach (var commit in commits)
+        {
+            ArgumentNullException.ThrowIfNull(commit, nameof(commits));
+            ValidateCommit(commit, nameof(commits));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (commits.Count == 0)
+        {
+            return [];
+        }
+
+        var results = new CommitResult[commits.Count];
+        for (var start = 0; start < commits.Count; start += MaxCommitsPerBatch)
+        {
+            var batch = new ArraySegment<CommitResult>(results, start, Math.Min(MaxCommitsPerBatch, commits.Count - start));
+            await ExecuteAsync(
+                "committing a batch",
+                (Commits: commits, Results: batch),
+                static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < commits.Count; i++)
+        {
+            if (results[i].Status == CommitStatus.Committed && commits[i].Events.Count > 0)
+            {
+                _notifications.Appended(commits[i].InstanceId);
+            }
+        }
+
+        return results;
+    }
+
+    private async ValueTask<CommitResult> ExecuteCommitAsync(WorkflowCommit commit, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(_sql.Commit, connection);
+        AddCommitParameters(command.Parameters, commit);
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return ReadCommitResult(reader);
+    }
+
+    private async ValueTask<int> ExecuteCommitBatchAsync(IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken)
+    {
+        // Applied in stream order (stable: a stream's commits keep their order), so batches lock stream rows in one
+        // global order and two batches over the same streams cannot deadlock on them.
+        var order = new int[results.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = results.Offset + i;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var byStream = string.CompareOrdinal(commits[a].InstanceId, commits[b].InstanceId);
+            return byStream != 0 ? byStream : a.CompareTo(b);
+        });
+
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+
+        // A batch runs in one implicit transaction: all of it is applied, or (on an error) none of it.
+        using var batch = new NpgsqlBatch(connection);
+        foreach (var index in order)
+        {
+            var command = new NpgsqlBatchCommand(_sql.Commit);
+            AddCommitParameters(command.Parameters, commits[index]);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        for (var i = 0; i < order.Length; i++)
+        {
+            if (i > 0)
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            results[order[i] - results.Offset] = ReadCommitResult(reader);
+        }
+
+        return order.Length;
+    }
+
+    private static CommitResult ReadCommitResult(NpgsqlDataReader reader)
+    {
+        var status = reader.GetInt16(0) switch
+        {
+            0 => CommitStatus.Committed,
+            1 => CommitStatus.AlreadyCommitted,
+            2 => CommitStatus.VersionConflict,
+            3 => CommitStatus.LeaseLost,
+            var other => throw new InvalidOperationException($"The schema's commit function returned the unknown status {other}; is the schema newer than this package?"),
+        };
+        var version = reader.GetInt64(1);
+        if (reader.IsDBNull(2))
+        {
+            return new CommitResult(status, version);
+        }
+
+        var ids = reader.GetFieldValue<long[]>(2);
+        var instances = reader.GetFieldValue<string[]>(3);
+        var owners = reader.GetFieldValue<string[]>(4);
+        var tokens = reader.GetFieldValue<long[]>(5);
+        var expiries = reader.GetFieldValue<DateTime[]>(6);
+        var claimed = new WorkLease[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            claimed[i] = new WorkLease(ids[i], instances[i], owners[i], tokens[i], ToOffset(expiries[i]));
+        }
+
+        return new CommitResult(status, version, claimed);
+    }
+
+    private static void AddCommitParameters(NpgsqlParameterCollection parameters, WorkflowCommit commit)
+    {
+        var events = commit.Events;
+        var ids = new Guid[events.Count];
+        var types = new string[events.Count];
+        var data = new ReadOnlyMemory<byte>?[events.Count];
+        var metadata = new ReadOnlyMemory<byte>?[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            ids[i] = e.EventId;
+            types[i] = e.Type;
+
+            // jsonb cannot hold an empty document: empty is stored as null and read back as empty. (A bare null in
+            // "empty ? null : memory" would become an empty memory through the array conversion, not a null.)
+            data[i] = e.Data.IsEmpty ? default(ReadOnlyMemory<byte>?) : e.Data;
+            metadata[i] = e.Metadata.IsEmpty ? default(ReadOnlyMemory<byte>?) : e.Metadata;
+        }
+
+        var schedule = commit.Schedule;
+        var workInstances = new string[schedule.Count];
+        var workDue = new DateTime?[schedule.Count];
+        var claimOwners = new string?[schedule.Count];
+        var claimDurations = new TimeSpan?[schedule.Count];
+        for (var i = 0; i < schedule.Count; i++)
+        {
+            var work = schedule[i];
+            workInstances[i] = work.InstanceId;
+            workDue[i] = work.DueAt?.UtcDateTime;
+            claimOwners[i] = work.ClaimFor?.OwnerId;
+            claimDurations[i] = work.ClaimFor?.Duration;
+        }
+
+        var lease = commit.Lease;
+        var info = commit.Instance;
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = commit.InstanceId, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<long> { TypedValue = commit.ExpectedVersion.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>?[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>?[]> { TypedValue = metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(Nullable(NpgsqlDbType.Bigint, lease?.WorkItemId));
+        parameters.Add(Nullable(NpgsqlDbType.Text, lease?.OwnerId));
+        parameters.Add(Nullable(NpgsqlDbType.Bigint, lease?.FencingToken));
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = commit.CompleteLease, NpgsqlDbType = NpgsqlDbType.Boolean });
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = info is not null, NpgsqlDbType = NpgsqlDbType.Boolean });
+        parameters.Add(Nullable(NpgsqlDbType.Text, info?.WorkflowName));
+        parameters.Add(Nullable(NpgsqlDbType.Integer, info?.WorkflowVersion));
+        parameters.Add(Nullable(NpgsqlDbType.Smallint, (short?)info?.Status));
+        parameters.Add(Nullable(NpgsqlDbType.TimestampTz, info?.CreatedAt.UtcDateTime));
+        parameters.Add(Nullable(NpgsqlDbType.TimestampTz, info?.UpdatedAt.UtcDateTime));
+        parameters.Add(Nullable(NpgsqlDbType.TimestampTz, info?.CompletedAt?.UtcDateTime));
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = workInstances, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = workDue, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = claimOwners, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<TimeSpan?[]> { TypedValue = claimDurations, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Interval });
+    }
+
+    private static NpgsqlParameter Nullable(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
+
+    /// <summary>The checks of the store contract, plus what PostgreSQL text cannot hold, before anything is sent.</summary>
+    private static void ValidateCommit(WorkflowCommit commit, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commit.InstanceId, paramName);
+        ArgumentNullException.ThrowIfNull(commit.Events, paramName);
+        ArgumentNullException.ThrowIfNull(commit.Schedule, paramName);
+        RequireId(commit.InstanceId, "The instance id", paramName);
+        var events = commit.Events;
+        var seen = events.Count > 1 ? new HashSet<Guid>(events.Count) : null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (e.EventId == Guid.Empty || e.Type is null)
+            {
+                throw new ArgumentException($"Event {i} of the commit for '{commit.InstanceId}' was not initialized.", paramName);
+            }
+
+            if (seen is not null && !seen.Add(e.EventId))
+            {
+                throw new ArgumentException(
+                    $"The commit for '{commit.InstanceId}' holds event id {e.EventId} twice; every event needs its own id.", paramName);
+            }
+
+            RequireText(e.Type, $"The type of event {i} of the commit for '{commit.InstanceId}'", paramName);
+        }
+
+        if (commit.Lease is not null && !string.Equals(commit.Lease.InstanceId, commit.InstanceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The commit for '{commit.InstanceId}' carries a lease for '{commit.Lease.InstanceId}'.", paramName);
+        }
+
+        if (commit.CompleteLease && commit.Lease is null)
+        {
+            throw new ArgumentException("A commit cannot complete a lease without carrying it.", paramName);
+        }
+
+        if (commit.Instance is { } info)
+        {
+            if (!string.Equals(info.InstanceId, commit.InstanceId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"The commit for '{commit.InstanceId}' carries the index entry of '{info.InstanceId}'.", paramName);
+            }
+
+            RequireText(info.WorkflowName, "The workflow name", paramName);
+        }
+
+        foreach (var work in commit.Schedule)
+        {
+            if (work.InstanceId is null)
+            {
+                throw new ArgumentException($"Scheduled work of the commit for '{commit.InstanceId}' was not initialized.", paramName);
+            }
+
+            RequireId(work.InstanceId, "The instance id of scheduled work", paramName);
+            if (work.ClaimFor is { } claim)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(claim.OwnerId, paramName);
+                RequireText(claim.OwnerId, "The owner id of a lease request", paramName);
+                if (claim.Duration <= TimeSpan.Zero)
+                {
+                    throw new ArgumentException($"The lease requested for '{work.InstanceId}' lasts {claim.Duration}; it must be positive.", paramName);
+                }
+            }
+        }
+    }
+
+    /// <summary>Instance ids are keys of unique indexes, whose entries PostgreSQL limits (about 2.7 kB): longer ids are
+    /// refused up front with a clear message rather than by the index.</summary>
+    private static void RequireId(string value, string what, string paramName)
+    {
+        RequireText(value, what, paramName);
+        if (value.Length > MaxIdBytes / 3 && Encoding.UTF8.GetByteCount(value) > MaxIdBytes)
+        {
+            throw new ArgumentException(
+                $"{what} is {Encoding.UTF8.GetByteCount(value)} bytes long in UTF-8; the PostgreSQL store accepts ids of at most {MaxIdBytes} bytes.", paramName);
+        }
+    }
+
+    private static void RequireText(string value, string what, string paramName)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{what} contains a NUL character, which PostgreSQL text cannot store.", paramName);
+        }
+    }
+
+    /// <summary>Whether an id can be in the store: one that cannot (NUL, too long) names nothing there.</summary>
+    private static bool IsStorableId(string id) =>
+        !id.Contains('\0', StringComparison.Ordinal) && (id.Length <= MaxIdBytes / 3 || Encoding.UTF8.GetByteCount(id) <= MaxIdBytes);
+
+    private static DateTimeOffset ToOffset(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+}

@@ -1,0 +1,76 @@
+namespace Workflow.Postgres.Storage;
+
+/// <summary>Options of a <see cref="PostgresWorkflowStore"/>, set with <c>UsePostgres(..., options => ...)</c> or passed to
+/// its constructor. The store copies them when it is created.</summary>
+public sealed class PostgresWorkflowStoreOptions
+{
+    /// <summary>The schema used when none is set.</summary>
+    public const string DefaultSchema = "workflow";
+
+    /// <summary>Gets or sets the PostgreSQL schema that holds the store's tables and function. Stores on different
+    /// schemas of one database share nothing: give each service (or tenant) a schema of its own.</summary>
+    /// <value>The default value is <c>workflow</c>.</value>
+    /// <remarks>The name must be a plain identifier: 1 to 63 ASCII letters, digits and underscores, not starting with a
+    /// digit, and not <c>pg_*</c>. It is always quoted in SQL, so its case matters (<c>Billing</c> is not <c>billing</c>).</remarks>
+    public string Schema { get; set; } = DefaultSchema;
+
+    /// <summary>Gets or sets a value indicating whether the store creates or upgrades its schema the first time it is used.
+    /// Turn it off where the application's database user may not run DDL, and call
+    /// <see cref="PostgresWorkflowStore.MigrateAsync"/> from a deployment step instead.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool AutoMigrate { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether stream watches are woken by <c>LISTEN</c>/<c>NOTIFY</c> when another
+    /// node appends. Turn it off behind a pooler in transaction mode (PgBouncer), which cannot <c>LISTEN</c>: watches then
+    /// rely on polling alone.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    /// <remarks>Watches of a stream on the store that appended to it are woken at once either way. The store holds one
+    /// connection of its data source for listening once a watch has run. On a data source with <c>Multiplexing</c>,
+    /// which has no connection of its own to listen on, notifications are off.</remarks>
+    public bool UseNotifications { get; set; } = true;
+
+    /// <summary>Gets or sets the shortest time between two notifications the store sends: appends within it are announced
+    /// together, so a busy node sends at most one <c>NOTIFY</c> per interval.</summary>
+    /// <value>The default value is 10 milliseconds.</value>
+    public TimeSpan NotificationDebounce { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Gets or sets how often a watch reads its stream when nothing woke it: the guarantee behind
+    /// notifications, which can be lost (a dropped connection, a node that crashed right after committing). It is
+    /// measured on the store's <see cref="TimeProvider"/> (the host's, with <c>UsePostgres</c>).</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan WatchPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how many times an operation is retried after a transient failure (a broken connection, a
+    /// serialization failure or a deadlock) before the store gives up with a
+    /// <see cref="Exceptions.WorkflowStoreUnavailableException"/>. Retried commits never write twice: appends are
+    /// idempotent by event id.</summary>
+    /// <value>The default value is 3.</value>
+    public int MaxRetryAttempts { get; set; } = 3;
+
+    /// <summary>Returns what is wrong with these options, or an empty list.</summary>
+    internal List<string> Validate()
+    {
+        var failures = new List<string>();
+        if (Workflow.Postgres.Schema.SchemaName.Validate(Schema) is { } schemaProblem)
+        {
+            failures.Add($"{nameof(Schema)}: {schemaProblem}");
+        }
+
+        if (NotificationDebounce < TimeSpan.Zero || NotificationDebounce > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"{nameof(NotificationDebounce)} is {NotificationDebounce}; it must be between 0 and 10 seconds.");
+        }
+
+        if (WatchPollInterval <= TimeSpan.Zero || WatchPollInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{nameof(WatchPollInterval)} is {WatchPollInterval}; it must be positive and at most 1 hour.");
+        }
+
+        if (MaxRetryAttempts is < 0 or > 100)
+        {
+            failures.Add($"{nameof(MaxRetryAttempts)} is {MaxRetryAttempts}; it must be between 0 and 100.");
+        }
+
+        return failures;
+    }
+}
