@@ -121,7 +121,7 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
             await store.QueryInstancesAsync(new WorkflowInstanceQuery { PageSize = 0 }, Token));
     }
 
-    private static WorkflowInstanceInfo Info(string id, string name, WorkflowStatus status, DateTimeOffset createdAt, DateTimeOffset? completedAt = null) => new()
+    protected static WorkflowInstanceInfo Info(string id, string name, WorkflowStatus status, DateTimeOffset createdAt, DateTimeOffset? completedAt = null) => new()
     {
         InstanceId = id,
         WorkflowName = name,

@@ -130,6 +130,12 @@ public interface IWorkflowClient
     /// <exception cref="Exceptions.WorkflowNotFoundException">No such instance exists.</exception>
     Task<IReadOnlyList<PendingApproval>> GetPendingApprovalsAsync(string instanceId, CancellationToken cancellationToken = default);
 
+    /// <summary>Lists the approvals waiting for an answer across instances (an approver's inbox), oldest request first.</summary>
+    /// <param name="query">The filter and page.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>One page of pending approvals.</returns>
+    Task<PendingApprovalPage> QueryPendingApprovalsAsync(PendingApprovalQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Answers a pending approval: the answer, who gave it and the comment are journaled, and the workflow goes on.</summary>
     /// <param name="instanceId">The instance id.</param>
     /// <param name="stepPath">The approval's path, from <see cref="PendingApproval.StepPath"/>.</param>

@@ -359,7 +359,14 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         var state = await LoadStateAsync(instanceId, cancellationToken).ConfigureAwait(false);
         return state.Status.IsTerminal()
             ? []
-            : [.. state.PendingApprovals().Select(p => new PendingApproval(instanceId, p.Path, p.Approval.Request.ToElement(), p.Approval.RequestedAt, p.Approval.Deadline))];
+            : [.. state.PendingApprovals().Select(p => new PendingApproval(instanceId, state.WorkflowName, p.Path, p.Approval.Request.ToElement(), p.Approval.RequestedAt, p.Approval.Deadline))];
+    }
+
+    public async Task<PendingApprovalPage> QueryPendingApprovalsAsync(PendingApprovalQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return await Store.QueryPendingApprovalsAsync(query.Clone(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task AnswerApprovalAsync(
@@ -388,6 +395,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
                 InstanceId = instanceId,
                 ExpectedVersion = ExpectedVersion.Exactly(state.Version),
                 Events = [JournalCodec.EncodeApprovalAnswered(runtime.NewEventId(), stepPath, approved, by, comment)],
+                ClosedApprovals = [stepPath],
                 Schedule = [new ScheduledWork(instanceId)],
             }, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)

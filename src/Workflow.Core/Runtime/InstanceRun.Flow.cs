@@ -235,6 +235,7 @@ internal sealed partial class InstanceRun
 
             _state.RecordTimedOut(path);
             QueueDecision(JournalCodec.EncodeWaitTimedOut(Runtime.NewEventId(), path));
+            QueueApprovalClosed(path);
         }
 
         if (node.OnTimeout is null)
@@ -271,8 +272,10 @@ internal sealed partial class InstanceRun
     private async ValueTask<InstanceState.ApprovalState> RequestApprovalCoreAsync(string path, object? request, Type requestType, DateTimeOffset? deadline)
     {
         var bytes = Runtime.Serialize(request, requestType, $"the request of approval '{path}'");
-        await CommitAsync([JournalCodec.EncodeApprovalRequested(Runtime.NewEventId(), path, bytes, deadline)], complete: false, status: null).ConfigureAwait(false);
-        var approval = new InstanceState.ApprovalState(new JournalPayload(bytes), Runtime.TimeProvider.GetUtcNow(), deadline);
+        var requestedAt = Runtime.TimeProvider.GetUtcNow();
+        var pending = new PendingApproval(InstanceId, Definition.Name, path, new JournalPayload(bytes).ToElement(), requestedAt, deadline);
+        await CommitAsync([JournalCodec.EncodeApprovalRequested(Runtime.NewEventId(), path, bytes, deadline)], complete: false, status: null, openApproval: pending).ConfigureAwait(false);
+        var approval = new InstanceState.ApprovalState(new JournalPayload(bytes), requestedAt, deadline);
         _state.RecordApprovalRequested(path, approval);
         return approval;
     }

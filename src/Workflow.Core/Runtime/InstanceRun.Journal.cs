@@ -13,6 +13,7 @@ internal sealed partial class InstanceRun
     private readonly SemaphoreSlim _journalGate = new(1, 1);
     private readonly Lock _decisionGate = new();
     private List<EventData>? _pendingDecisions;
+    private List<string>? _pendingClosedApprovals;
 
     // Set when events others appended (a raise, an answer, a cancel or terminate request) were folded during the run:
     // their wake-ups were deferred while this run held the lease, so the work item may be runnable when it ends.
@@ -28,9 +29,25 @@ internal sealed partial class InstanceRun
         }
     }
 
+    /// <summary>Queues the removal of an approval from the index of pending approvals (it timed out), to go with the
+    /// decision that records why.</summary>
+    private void QueueApprovalClosed(string path)
+    {
+        lock (_decisionGate)
+        {
+            (_pendingClosedApprovals ??= []).Add(path);
+        }
+    }
+
     /// <summary>Appends events under the lease at the state's version; on a conflict, folds what others appended and
     /// tries again. Never observes a step's cancellation token: a commit that started finishes.</summary>
-    private async Task CommitAsync(IReadOnlyList<EventData> events, bool complete, WorkflowStatus? status, DateTimeOffset? wakeAt = null)
+    private async Task CommitAsync(
+        IReadOnlyList<EventData> events,
+        bool complete,
+        WorkflowStatus? status,
+        DateTimeOffset? wakeAt = null,
+        PendingApproval? openApproval = null,
+        bool truncateToLast = false)
     {
         if (_replayOnly)
         {
@@ -43,10 +60,13 @@ internal sealed partial class InstanceRun
         {
             ThrowIfFenced();
             List<EventData>? decisions;
+            List<string>? closedApprovals;
             lock (_decisionGate)
             {
                 decisions = _pendingDecisions;
                 _pendingDecisions = null;
+                closedApprovals = _pendingClosedApprovals;
+                _pendingClosedApprovals = null;
             }
 
             var all = decisions is null ? events : [.. decisions, .. events];
@@ -74,6 +94,9 @@ internal sealed partial class InstanceRun
                     CompleteLease = complete,
                     Instance = header,
                     Schedule = schedule ?? (IReadOnlyList<ScheduledWork>)[],
+                    OpenApprovals = openApproval is null ? [] : [openApproval],
+                    ClosedApprovals = closedApprovals ?? (IReadOnlyList<string>)[],
+                    TruncateBefore = truncateToLast ? _state.Version + all.Count : null,
                 }).ConfigureAwait(false);
                 switch (result.Status)
                 {

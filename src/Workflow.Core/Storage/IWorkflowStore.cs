@@ -87,6 +87,13 @@ public interface IWorkflowStore
     /// <returns>The entry, or <see langword="null"/> when the store has no such instance.</returns>
     ValueTask<WorkflowInstanceInfo?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default);
 
+    /// <summary>Queries the index of approvals waiting for an answer, across instances, oldest request first.</summary>
+    /// <param name="query">The filter and page.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>One page of pending approvals.</returns>
+    /// <exception cref="ArgumentException">The query or its continuation token is invalid.</exception>
+    ValueTask<Client.PendingApprovalPage> QueryPendingApprovalsAsync(Client.PendingApprovalQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Queries instances, newest first.</summary>
     /// <param name="query">The filter and page.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>

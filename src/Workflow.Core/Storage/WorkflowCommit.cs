@@ -36,6 +36,94 @@ public sealed class WorkflowCommit
     /// <value>The default value is an empty list.</value>
     public IReadOnlyList<ScheduledWork> Schedule { get; init; } = [];
 
-    /// <summary>Gets the instance's index entry to store (status, timestamps), or <see langword="null"/> to leave it.</summary>
+    /// <summary>Gets the instance's index entry to store (status, timestamps), or <see langword="null"/> to leave it.
+    /// An entry with a final status also removes the instance's pending approvals from the approvals index.</summary>
     public WorkflowInstanceInfo? Instance { get; init; }
+
+    /// <summary>Gets, when set, the version below which the stream's events are deleted once this commit is applied:
+    /// an instance that continued as new keeps a bounded journal. Versions are not reused; reads and watches start at
+    /// the first event kept.</summary>
+    /// <value>The default value is <see langword="null"/>: nothing is deleted.</value>
+    public long? TruncateBefore { get; init; }
+
+    /// <summary>Gets approvals to add to the index of pending approvals (or to replace, by instance and path).</summary>
+    /// <value>The default value is an empty list.</value>
+    public IReadOnlyList<Client.PendingApproval> OpenApprovals { get; init; } = [];
+
+    /// <summary>Gets the paths of this instance's approvals to remove from the index (answered or timed out).</summary>
+    /// <value>The default value is an empty list.</value>
+    public IReadOnlyList<string> ClosedApprovals { get; init; } = [];
+
+    /// <summary>Throws when the commit breaks the store contract: stores call this before writing anything.</summary>
+    /// <exception cref="ArgumentException">The commit is malformed: an empty instance id, an event that was not
+    /// initialized or whose id appears twice, a lease, index entry or approval of another instance, a lease completed
+    /// without being carried, scheduled work without an instance, or a truncation below version 1.</exception>
+    public void Validate()
+    {
+        const string ParamName = "commit";
+        ArgumentException.ThrowIfNullOrEmpty(InstanceId, ParamName);
+        ArgumentNullException.ThrowIfNull(Events, ParamName);
+        ArgumentNullException.ThrowIfNull(Schedule, ParamName);
+        ArgumentNullException.ThrowIfNull(OpenApprovals, ParamName);
+        ArgumentNullException.ThrowIfNull(ClosedApprovals, ParamName);
+        var seen = Events.Count > 1 ? new HashSet<Guid>(Events.Count) : null;
+        for (var i = 0; i < Events.Count; i++)
+        {
+            var e = Events[i];
+            if (e.EventId == Guid.Empty || e.Type is null)
+            {
+                throw new ArgumentException($"Event {i} of the commit for '{InstanceId}' was not initialized.", ParamName);
+            }
+
+            if (seen is not null && !seen.Add(e.EventId))
+            {
+                throw new ArgumentException($"The commit for '{InstanceId}' holds event id {e.EventId} twice; every event needs its own id.", ParamName);
+            }
+        }
+
+        if (Lease is not null && !string.Equals(Lease.InstanceId, InstanceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The commit for '{InstanceId}' carries a lease for '{Lease.InstanceId}'.", ParamName);
+        }
+
+        if (CompleteLease && Lease is null)
+        {
+            throw new ArgumentException("A commit cannot complete a lease without carrying it.", ParamName);
+        }
+
+        if (Instance is not null && !string.Equals(Instance.InstanceId, InstanceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The commit for '{InstanceId}' carries the index entry of '{Instance.InstanceId}'.", ParamName);
+        }
+
+        foreach (var work in Schedule)
+        {
+            if (work.InstanceId is null)
+            {
+                throw new ArgumentException($"Scheduled work of the commit for '{InstanceId}' was not initialized.", ParamName);
+            }
+        }
+
+        if (TruncateBefore is < 1)
+        {
+            throw new ArgumentException($"The commit for '{InstanceId}' truncates before version {TruncateBefore}; versions start at 1.", ParamName);
+        }
+
+        foreach (var approval in OpenApprovals)
+        {
+            if (approval is null || !string.Equals(approval.InstanceId, InstanceId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"The commit for '{InstanceId}' opens an approval of '{approval?.InstanceId}'; a commit opens approvals of its own instance only.", ParamName);
+            }
+        }
+
+        foreach (var path in ClosedApprovals)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                throw new ArgumentException($"The commit for '{InstanceId}' closes an approval without a path.", ParamName);
+            }
+        }
+    }
 }

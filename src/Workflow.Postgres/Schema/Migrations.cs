@@ -13,7 +13,7 @@ internal static class Migrations
 {
     public static IReadOnlyList<Migration> All { get; } =
     [
-        new(1, "streams, events, work items and the commit function", V1),
+        new(1, "streams, events, work items, pending approvals and the commit function", V1),
     ];
 
     public static int Latest => All[^1].Version;
@@ -57,7 +57,7 @@ internal static class Migrations
             CONSTRAINT events_stream_version_uq UNIQUE (stream_id, version),
             CONSTRAINT events_stream_event_id_uq UNIQUE (stream_id, event_id)
         );
-        COMMENT ON TABLE {{s}}.events IS 'Append-only journal. Versions are 1..n per stream; global_position is unique but neither contiguous nor commit-ordered (order by tx_id, global_position below the snapshot xmin for a gap-free feed). Null data or metadata means empty.';
+        COMMENT ON TABLE {{s}}.events IS 'Append-only journal. Versions are 1..n per stream (a stream truncated by continue-as-new keeps only its later versions); global_position is unique but neither contiguous nor commit-ordered (order by tx_id, global_position below the snapshot xmin for a gap-free feed). Null data or metadata means empty.';
         CREATE INDEX events_tx_position_idx ON {{s}}.events (tx_id, global_position);
 
         CREATE TABLE {{s}}.work_items (
@@ -73,6 +73,19 @@ internal static class Migrations
         COMMENT ON TABLE {{s}}.work_items IS 'At most one work item per instance. available_at is the due time while lease_owner is null and the lease expiry while it is set: an item is claimable once available_at <= now(). pending_due_at remembers a wake-up scheduled while leased. fencing_token grows with every claim.';
         CREATE INDEX work_items_available_idx ON {{s}}.work_items (available_at, id);
         ALTER TABLE {{s}}.work_items SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+
+        CREATE TABLE {{s}}.approvals (
+            instance_id   text COLLATE "C" NOT NULL,
+            step_path     text COLLATE "C" NOT NULL,
+            workflow_name text        NOT NULL,
+            request       jsonb,
+            requested_at  timestamptz NOT NULL,
+            deadline      timestamptz,
+            CONSTRAINT approvals_pk PRIMARY KEY (instance_id, step_path)
+        );
+        COMMENT ON TABLE {{s}}.approvals IS 'Approvals waiting for an answer, across instances: opened and closed by the commits that request, answer or time them out, and cleared when the instance ends. Null request means empty.';
+        CREATE INDEX approvals_requested_idx ON {{s}}.approvals (requested_at, instance_id, step_path);
+        CREATE INDEX approvals_workflow_requested_idx ON {{s}}.approvals (workflow_name, requested_at, instance_id, step_path);
 
         -- One commit: idempotency by event ids, then the lease, then the expected version (also without events);
         -- then the stream row, the events, the scheduled work and the end of the lease. Conflicts are returned as a
@@ -99,6 +112,14 @@ internal static class Migrations
             p_work_due         timestamptz[],
             p_claim_owners     text[],
             p_claim_durations  interval[],
+            p_truncate_before  bigint,
+            p_clear_approvals  boolean,
+            p_open_paths       text[],
+            p_open_workflows   text[],
+            p_open_requests    jsonb[],
+            p_open_requested   timestamptz[],
+            p_open_deadlines   timestamptz[],
+            p_closed_paths     text[],
             OUT status            smallint,
             OUT stream_version    bigint,
             OUT claimed_ids       bigint[],
@@ -229,7 +250,32 @@ internal static class Migrations
                 v_version := v_version + v_count;
             END IF;
 
-            -- 6. Scheduled work: one item per instance, keeping the earliest due time; while leased, the wake-up is
+            -- 6. Truncation (an instance that continued as new keeps its last events), then the approvals index.
+            IF p_truncate_before IS NOT NULL THEN
+                DELETE FROM {{s}}.events AS e
+                 WHERE e.stream_id = p_stream_id AND e.version < least(p_truncate_before, v_version);
+            END IF;
+
+            IF p_clear_approvals THEN
+                DELETE FROM {{s}}.approvals AS a WHERE a.instance_id = p_stream_id;
+            END IF;
+
+            IF cardinality(p_open_paths) > 0 THEN
+                INSERT INTO {{s}}.approvals AS a (instance_id, step_path, workflow_name, request, requested_at, deadline)
+                SELECT p_stream_id, x.step_path, x.workflow_name, x.request, x.requested_at, x.deadline
+                  FROM unnest(p_open_paths, p_open_workflows, p_open_requests, p_open_requested, p_open_deadlines)
+                       AS x(step_path, workflow_name, request, requested_at, deadline)
+                ON CONFLICT (instance_id, step_path) DO UPDATE SET
+                    workflow_name = excluded.workflow_name, request = excluded.request,
+                    requested_at = excluded.requested_at, deadline = excluded.deadline;
+            END IF;
+
+            IF cardinality(p_closed_paths) > 0 THEN
+                DELETE FROM {{s}}.approvals AS a
+                 WHERE a.instance_id = p_stream_id AND a.step_path = ANY (p_closed_paths);
+            END IF;
+
+            -- 7. Scheduled work: one item per instance, keeping the earliest due time; while leased, the wake-up is
             --    remembered; ClaimFor leases an item that is due and free at once.
             FOR i IN 1 .. coalesce(cardinality(p_work_instances), 0) LOOP
                 v_due := coalesce(p_work_due[i], v_now);
@@ -259,7 +305,7 @@ internal static class Migrations
                 END IF;
             END LOOP;
 
-            -- 7. The end of the lease: the item runs again at the earliest remembered or requested wake-up, or goes.
+            -- 8. The end of the lease: the item runs again at the earliest remembered or requested wake-up, or goes.
             IF p_complete_lease THEN
                 v_due := least(v_lease_pending, v_own_next);
                 IF v_due IS NULL THEN

@@ -13,7 +13,8 @@ internal sealed class StoreSql
 
         Commit = $"""
             SELECT status, stream_version, claimed_ids, claimed_instances, claimed_owners, claimed_tokens, claimed_expiries
-              FROM {s}.apply_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+              FROM {s}.apply_commit($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+                                 $22, $23, $24, $25, $26, $27, $28, $29)
             """;
 
         ReadForward = $"""
@@ -95,6 +96,31 @@ internal sealed class StoreSql
     public string Listen { get; }
 
     public string Unlisten { get; }
+
+    /// <summary>Builds a pending-approval query, oldest request first, with only the filters in use. Parameters are
+    /// numbered in this order: workflow name, after (requested at, instance id, path), limit.</summary>
+    public string QueryApprovals(bool byName, bool after)
+    {
+        var sql = new StringBuilder($"""
+            SELECT instance_id, workflow_name, step_path, request, requested_at, deadline
+              FROM {Schema.Quoted}.approvals
+             WHERE true
+            """);
+        var parameter = 0;
+        if (byName)
+        {
+            sql.Append(" AND workflow_name = $").Append(++parameter);
+        }
+
+        if (after)
+        {
+            sql.Append(" AND (requested_at, instance_id, step_path) > ($").Append(++parameter)
+               .Append(", $").Append(++parameter).Append(", $").Append(++parameter).Append(')');
+        }
+
+        sql.Append(" ORDER BY requested_at, instance_id, step_path LIMIT $").Append(++parameter);
+        return sql.ToString();
+    }
 
     /// <summary>Builds an instance query with only the filters in use, so each shape gets a plan of its own.
     /// Parameters are numbered in this order: name, status, created from, created before, after (created, id), limit.</summary>

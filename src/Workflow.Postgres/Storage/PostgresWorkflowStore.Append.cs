@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Workflow.Storage;
@@ -224,6 +225,33 @@ public sealed partial class PostgresWorkflowStore
         parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = workDue, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = claimOwners, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         parameters.Add(new NpgsqlParameter<TimeSpan?[]> { TypedValue = claimDurations, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Interval });
+
+        var open = commit.OpenApprovals;
+        var openPaths = new string[open.Count];
+        var openWorkflows = new string[open.Count];
+        var openRequests = new ReadOnlyMemory<byte>?[open.Count];
+        var openRequested = new DateTime[open.Count];
+        var openDeadlines = new DateTime?[open.Count];
+        for (var i = 0; i < open.Count; i++)
+        {
+            var approval = open[i];
+            openPaths[i] = approval.StepPath;
+            openWorkflows[i] = approval.WorkflowName;
+            openRequests[i] = approval.Request.ValueKind == JsonValueKind.Undefined
+                ? default(ReadOnlyMemory<byte>?)
+                : Encoding.UTF8.GetBytes(approval.Request.GetRawText());
+            openRequested[i] = approval.RequestedAt.UtcDateTime;
+            openDeadlines[i] = approval.Deadline?.UtcDateTime;
+        }
+
+        parameters.Add(Nullable(NpgsqlDbType.Bigint, commit.TruncateBefore));
+        parameters.Add(new NpgsqlParameter<bool> { TypedValue = info?.Status.IsTerminal() ?? false, NpgsqlDbType = NpgsqlDbType.Boolean });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = openPaths, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = openWorkflows, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>?[]> { TypedValue = openRequests, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = openRequested, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = openDeadlines, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. commit.ClosedApprovals], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
     }
 
     private static NpgsqlParameter Nullable(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
@@ -231,56 +259,31 @@ public sealed partial class PostgresWorkflowStore
     /// <summary>The checks of the store contract, plus what PostgreSQL text cannot hold, before anything is sent.</summary>
     private static void ValidateCommit(WorkflowCommit commit, string paramName)
     {
-        ArgumentException.ThrowIfNullOrEmpty(commit.InstanceId, paramName);
-        ArgumentNullException.ThrowIfNull(commit.Events, paramName);
-        ArgumentNullException.ThrowIfNull(commit.Schedule, paramName);
+        commit.Validate();
         RequireId(commit.InstanceId, "The instance id", paramName);
-        var events = commit.Events;
-        var seen = events.Count > 1 ? new HashSet<Guid>(events.Count) : null;
-        for (var i = 0; i < events.Count; i++)
+        foreach (var e in commit.Events)
         {
-            var e = events[i];
-            if (e.EventId == Guid.Empty || e.Type is null)
-            {
-                throw new ArgumentException($"Event {i} of the commit for '{commit.InstanceId}' was not initialized.", paramName);
-            }
-
-            if (seen is not null && !seen.Add(e.EventId))
-            {
-                throw new ArgumentException(
-                    $"The commit for '{commit.InstanceId}' holds event id {e.EventId} twice; every event needs its own id.", paramName);
-            }
-
-            RequireText(e.Type, $"The type of event {i} of the commit for '{commit.InstanceId}'", paramName);
-        }
-
-        if (commit.Lease is not null && !string.Equals(commit.Lease.InstanceId, commit.InstanceId, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The commit for '{commit.InstanceId}' carries a lease for '{commit.Lease.InstanceId}'.", paramName);
-        }
-
-        if (commit.CompleteLease && commit.Lease is null)
-        {
-            throw new ArgumentException("A commit cannot complete a lease without carrying it.", paramName);
+            RequireText(e.Type, $"The type of event {e.EventId} of the commit for '{commit.InstanceId}'", paramName);
         }
 
         if (commit.Instance is { } info)
         {
-            if (!string.Equals(info.InstanceId, commit.InstanceId, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"The commit for '{commit.InstanceId}' carries the index entry of '{info.InstanceId}'.", paramName);
-            }
-
             RequireText(info.WorkflowName, "The workflow name", paramName);
+        }
+
+        foreach (var approval in commit.OpenApprovals)
+        {
+            RequireText(approval.StepPath, "The path of an approval", paramName);
+            RequireText(approval.WorkflowName, "The workflow name of an approval", paramName);
+        }
+
+        foreach (var path in commit.ClosedApprovals)
+        {
+            RequireText(path, "The path of an approval to close", paramName);
         }
 
         foreach (var work in commit.Schedule)
         {
-            if (work.InstanceId is null)
-            {
-                throw new ArgumentException($"Scheduled work of the commit for '{commit.InstanceId}' was not initialized.", paramName);
-            }
-
             RequireId(work.InstanceId, "The instance id of scheduled work", paramName);
             if (work.ClaimFor is { } claim)
             {

@@ -145,6 +145,46 @@ public sealed class ApprovalTests
         Assert.Equal(1, probe.Count("refund"));
     }
 
+    [Fact]
+    public async Task QueryPendingApprovals_AcrossInstances_FollowsRequestsAnswersTimeoutsAndCancellation()
+    {
+        var inbox = WorkflowDefinition.Create<Expense>("inbox")
+            .WaitForApproval("ok", e => new Request($"pay {e.Vendor}"), timeout: TimeSpan.FromDays(1), onTimeout: late => late.WaitForApproval("director", e => new Request($"late: {e.Vendor}")))
+            .Then("decided", d => d.Approved)
+            .Build();
+        var agent = RefundAgent(new Probe());
+        await using var env = await WorkflowTestEnvironment.StartAsync(b => b.AddWorkflow(inbox).AddWorkflow(agent), cancellationToken: Token);
+        var started = env.Clock.GetUtcNow();
+        foreach (var id in new[] { "exp-a", "exp-b", "exp-c" })
+        {
+            await env.Client.StartAsync(inbox, new Expense(10, id), new StartWorkflowOptions { InstanceId = id }, Token);
+        }
+
+        await env.AdvanceTimeAsync(TimeSpan.FromMinutes(1), Token);
+        await env.Client.StartAsync(agent, "order-1", new StartWorkflowOptions { InstanceId = "agent-1" }, Token);
+        await env.WaitUntilIdleAsync(Token);
+
+        var all = await env.Client.QueryPendingApprovalsAsync(new PendingApprovalQuery(), Token);
+        var firstPage = await env.Client.QueryPendingApprovalsAsync(new PendingApprovalQuery { WorkflowName = "inbox", PageSize = 2 }, Token);
+        await env.Client.AnswerApprovalAsync("exp-a", "ok", true, "ann", cancellationToken: Token);
+        await env.Client.CancelAsync("exp-c", cancellationToken: Token);
+        await env.WaitUntilIdleAsync(Token);
+        var afterAnswerAndCancel = await env.Client.QueryPendingApprovalsAsync(new PendingApprovalQuery { WorkflowName = "inbox" }, Token);
+        await env.AdvanceTimeAsync(TimeSpan.FromDays(1), Token);
+        var afterTimeout = await env.Client.QueryPendingApprovalsAsync(new PendingApprovalQuery(), Token);
+
+        Assert.Equal([("exp-a", "ok"), ("exp-b", "ok"), ("exp-c", "ok"), ("agent-1", "agent/refund-tool")], all.Approvals.Select(a => (a.InstanceId, a.StepPath)));
+        Assert.Equal(["inbox", "inbox", "inbox", "refund-agent"], all.Approvals.Select(a => a.WorkflowName));
+        Assert.Equal("pay exp-b", all.Approvals[1].Request.GetProperty("text").GetString());
+        Assert.Equal(started, all.Approvals[0].RequestedAt);
+        Assert.Equal(started.AddDays(1), all.Approvals[0].Deadline);
+        Assert.Null(all.Approvals[3].Deadline);
+        Assert.Equal(["exp-a", "exp-b"], firstPage.Approvals.Select(a => a.InstanceId));
+        Assert.NotNull(firstPage.ContinuationToken);
+        Assert.Equal(["exp-b"], afterAnswerAndCancel.Approvals.Select(a => a.InstanceId));
+        Assert.Equal([("agent-1", "agent/refund-tool"), ("exp-b", "ok/director")], afterTimeout.Approvals.Select(a => (a.InstanceId, a.StepPath)));
+    }
+
     /// <summary>A step like an AI agent's: two journaled calls, then a tool call that needs a person's approval.</summary>
     private static WorkflowDefinition<string, string> RefundAgent(Probe probe) =>
         WorkflowDefinition.Create<string>("refund-agent")

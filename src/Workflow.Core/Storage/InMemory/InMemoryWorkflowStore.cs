@@ -32,7 +32,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
     {
         ArgumentNullException.ThrowIfNull(commit);
         cancellationToken.ThrowIfCancellationRequested();
-        ValidateCommit(commit);
+        commit.Validate();
         CommitResult result;
         TaskCompletionSource? changed;
         lock (_gate)
@@ -52,7 +52,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         foreach (var commit in commits)
         {
             ArgumentNullException.ThrowIfNull(commit, nameof(commits));
-            ValidateCommit(commit);
+            commit.Validate();
         }
 
         var results = new CommitResult[commits.Count];
@@ -92,17 +92,18 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
                 return new([]);
             }
 
+            // Events[i] has the version FirstVersion + i: a truncated stream keeps its versions.
             var events = stream.Events;
             List<RecordedEvent> result;
             if (direction == ReadDirection.Forward)
             {
-                var start = (int)Math.Max(fromVersion - 1, 0);
+                var start = (int)Math.Clamp(fromVersion - stream.FirstVersion, 0, events.Count);
                 var count = Math.Max(0, Math.Min(maxCount, events.Count - start));
-                result = events.GetRange(Math.Min(start, events.Count), count);
+                result = events.GetRange(start, count);
             }
             else
             {
-                var start = (int)Math.Min(fromVersion, events.Count) - 1;
+                var start = (int)Math.Min(Math.Min(fromVersion, stream.Version) - stream.FirstVersion, events.Count - 1);
                 result = new List<RecordedEvent>(Math.Max(0, Math.Min(maxCount, start + 1)));
                 for (var i = start; i >= 0 && result.Count < maxCount; i--)
                 {
@@ -128,8 +129,10 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
             lock (_gate)
             {
                 var stream = GetOrAddStream(instanceId);
-                var available = stream.Events.Count - (int)(next - 1);
-                batch = available > 0 ? stream.Events.GetRange((int)(next - 1), available).ToArray() : [];
+                next = Math.Max(next, stream.FirstVersion);
+                var start = (int)(next - stream.FirstVersion);
+                var available = stream.Events.Count - start;
+                batch = available > 0 ? stream.Events.GetRange(start, available).ToArray() : [];
                 changed = stream.Changed.Task;
             }
 
@@ -221,53 +224,11 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         return (new DateTimeOffset(ticks, TimeSpan.Zero), token[(separator + 1)..]);
     }
 
-    private static void ValidateCommit(WorkflowCommit commit)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(commit.InstanceId, nameof(commit));
-        ArgumentNullException.ThrowIfNull(commit.Events, nameof(commit));
-        ArgumentNullException.ThrowIfNull(commit.Schedule, nameof(commit));
-        var events = commit.Events;
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (events[i].EventId == Guid.Empty || events[i].Type is null)
-            {
-                throw new ArgumentException($"Event {i} of the commit for '{commit.InstanceId}' was not initialized.", nameof(commit));
-            }
-
-            for (var j = 0; j < i; j++)
-            {
-                if (events[j].EventId == events[i].EventId)
-                {
-                    throw new ArgumentException(
-                        $"The commit for '{commit.InstanceId}' holds event id {events[i].EventId} twice; every event needs its own id.",
-                        nameof(commit));
-                }
-            }
-        }
-
-        if (commit.Lease is not null && !string.Equals(commit.Lease.InstanceId, commit.InstanceId, StringComparison.Ordinal))
-        {
-            throw new ArgumentException(
-                $"The commit for '{commit.InstanceId}' carries a lease for '{commit.Lease.InstanceId}'.", nameof(commit));
-        }
-
-        if (commit.CompleteLease && commit.Lease is null)
-        {
-            throw new ArgumentException("A commit cannot complete a lease without carrying it.", nameof(commit));
-        }
-
-        if (commit.Instance is not null && !string.Equals(commit.Instance.InstanceId, commit.InstanceId, StringComparison.Ordinal))
-        {
-            throw new ArgumentException(
-                $"The commit for '{commit.InstanceId}' carries the index entry of '{commit.Instance.InstanceId}'.", nameof(commit));
-        }
-    }
-
     private CommitResult Apply(WorkflowCommit commit, out TaskCompletionSource? changed)
     {
         changed = null;
         var stream = _streams.GetValueOrDefault(commit.InstanceId);
-        var version = stream?.Events.Count ?? 0;
+        var version = stream?.Version ?? 0;
 
         // Idempotency comes first: when the events are already there, the whole commit (lease completion and
         // scheduled work included) was applied by an earlier attempt whose outcome the caller did not learn.
@@ -299,7 +260,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
             {
                 var recorded = new RecordedEvent(
                     commit.InstanceId,
-                    stream.Events.Count + 1,
+                    stream.Version + 1,
                     ++_lastPosition,
                     data.EventId,
                     data.Type,
@@ -308,17 +269,30 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
                     now);
                 stream.Events.Add(recorded);
                 stream.VersionById.Add(data.EventId, recorded.Version);
+                stream.Version = recorded.Version;
             }
 
             changed = stream.Changed;
             stream.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            version = stream.Events.Count;
+            version = stream.Version;
+        }
+
+        if (commit.TruncateBefore is { } keepFrom && stream is not null)
+        {
+            Truncate(stream, Math.Min(keepFrom, version));
         }
 
         if (commit.Instance is not null)
         {
             _instances[commit.InstanceId] = commit.Instance;
+            if (commit.Instance.Status.IsTerminal())
+            {
+                CloseApprovals(commit.InstanceId, paths: null);
+            }
         }
+
+        OpenApprovals(commit.OpenApprovals);
+        CloseApprovals(commit.InstanceId, commit.ClosedApprovals);
 
         var claimed = ApplyWork(commit, now);
         return new(CommitStatus.Committed, version, claimed);
@@ -346,7 +320,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
             return null;
         }
 
-        var current = stream.Events.Count;
+        var current = stream.Version;
         var baseVersion = commit.ExpectedVersion.IsAny
             ? stream.VersionById.GetValueOrDefault(events[0].EventId, 0) - 1
             : commit.ExpectedVersion.Value;
@@ -357,7 +331,8 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
 
         for (var i = 0; i < events.Count; i++)
         {
-            if (stream.Events[(int)baseVersion + i].EventId != events[i].EventId)
+            var index = (int)(baseVersion + i + 1 - stream.FirstVersion);
+            if (index < 0 || stream.Events[index].EventId != events[i].EventId)
             {
                 return new CommitResult(CommitStatus.VersionConflict, current);
             }
@@ -377,9 +352,27 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         return stream;
     }
 
+    private static void Truncate(StreamState stream, long keepFrom)
+    {
+        var drop = (int)Math.Clamp(keepFrom - stream.FirstVersion, 0, stream.Events.Count);
+        for (var i = 0; i < drop; i++)
+        {
+            stream.VersionById.Remove(stream.Events[i].EventId);
+        }
+
+        stream.Events.RemoveRange(0, drop);
+        stream.FirstVersion += drop;
+    }
+
     private sealed class StreamState
     {
         public List<RecordedEvent> Events { get; } = [];
+
+        /// <summary>Gets or sets the version of the first event kept (1 unless the stream was truncated).</summary>
+        public long FirstVersion { get; set; } = 1;
+
+        /// <summary>Gets or sets the version of the last event appended.</summary>
+        public long Version { get; set; }
 
         public Dictionary<Guid, long> VersionById { get; } = [];
 
