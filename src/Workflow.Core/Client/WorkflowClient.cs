@@ -75,22 +75,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
     public async Task<IReadOnlyList<WorkflowHistoryEvent>> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        const int PageSize = 1000;
-        var history = new List<WorkflowHistoryEvent>();
-        while (true)
-        {
-            var batch = await Store.ReadStreamAsync(instanceId, history.Count + 1, ReadDirection.Forward, PageSize, cancellationToken).ConfigureAwait(false);
-            foreach (var recorded in batch)
-            {
-                history.Add(JournalCodec.Decode(recorded));
-            }
-
-            if (batch.Count < PageSize)
-            {
-                break;
-            }
-        }
-
+        var history = await JournalReader.ReadAllAsync(Store, instanceId, cancellationToken).ConfigureAwait(false);
         return history.Count == 0 ? throw new WorkflowNotFoundException(instanceId) : history;
     }
 

@@ -67,6 +67,8 @@ internal static class DefinitionValidator
             }
         }
 
+        ValidateContinueAsNew(definition.Root, problems);
+
         foreach (var (name, count) in seen)
         {
             if (count > 1)
@@ -98,6 +100,41 @@ internal static class DefinitionValidator
 
         checker.Check(definition.OutputType, "The workflow output");
         return problems;
+    }
+
+    /// <summary>Continue-as-new replaces the whole journal, so only a top-level loop can do it, and nothing whose undo
+    /// lives in the journal (a compensation at or before the loop) may precede it.</summary>
+    private static void ValidateContinueAsNew(FlowBlock root, List<string> problems)
+    {
+        foreach (var loop in DefinitionWalker.Nodes(root).OfType<LoopNode>())
+        {
+            if (loop.ContinueAsNewEvery < 0)
+            {
+                problems.Add($"Loop '{loop.Name}' has continueAsNewEvery {loop.ContinueAsNewEvery}; use 0 (never) or a positive number of iterations.");
+            }
+            else if (loop.ContinueAsNewEvery > 0 && !root.Nodes.Contains(loop))
+            {
+                problems.Add($"Loop '{loop.Name}' continues as new but is nested in another block; continuing as new restarts the instance's journal, so only a loop at the top level of the workflow can do it.");
+            }
+        }
+
+        var before = new List<FlowNode>();
+        foreach (var node in root.Nodes)
+        {
+            before.Add(node);
+            if (node is not LoopNode { ContinueAsNewEvery: > 0 } loop)
+            {
+                continue;
+            }
+
+            foreach (var step in before.SelectMany(n => n.Children.SelectMany(DefinitionWalker.Nodes).Prepend(n)).OfType<StepNode>())
+            {
+                if (step.Compensation is not null)
+                {
+                    problems.Add($"Step '{step.Name}' declares a compensation but runs at or before loop '{loop.Name}', which continues as new; the journal its compensation needs would be gone. Move the compensation after the loop, or do not continue as new.");
+                }
+            }
+        }
     }
 
     internal static string? NameProblem(string name)

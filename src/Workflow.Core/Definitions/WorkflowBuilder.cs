@@ -275,17 +275,23 @@ public sealed partial class WorkflowBuilder<TInput, TCurrent>
     /// <param name="until">The condition that ends the loop, checked after each iteration; it must depend only on its argument.</param>
     /// <param name="maxIterations">The most iterations; at least 1. When it is reached the loop ends with the last
     /// iteration's output, and the journal records that the limit was reached.</param>
+    /// <param name="continueAsNewEvery">Every how many iterations the instance continues as new: its journal is replaced
+    /// by one event carrying the loop's value and iteration, so a long or endless loop keeps a bounded history and
+    /// steady step latency. 0 (the default) never does. Only a loop at the top level of the workflow, with no
+    /// compensation declared at or before it, can continue as new; the iteration count (and
+    /// <paramref name="maxIterations"/>) runs on across continuations.</param>
     /// <returns>The builder for the step after the loop.</returns>
     public WorkflowBuilder<TInput, TCurrent> Loop(
         string name,
         Func<WorkflowBuilder<TInput, TCurrent>, WorkflowBuilder<TInput, TCurrent>> body,
         Func<TCurrent, bool> until,
-        int maxIterations)
+        int maxIterations,
+        int continueAsNewEvery = 0)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(until);
         var block = BuildNested(body);
-        return Append<TCurrent>(new LoopNode(name, typeof(TCurrent), block, value => until((TCurrent)value!), maxIterations));
+        return Append<TCurrent>(new LoopNode(name, typeof(TCurrent), block, value => until((TCurrent)value!), maxIterations, continueAsNewEvery));
     }
 
     /// <summary>Validates the workflow and builds its definition.</summary>

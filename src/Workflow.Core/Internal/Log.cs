@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(WorkflowEventId.InstanceCompleted, LogLevel.Debug, "Workflow {WorkflowName} instance {InstanceId} completed.")]
     public static partial void InstanceCompleted(ILogger logger, string workflowName, string instanceId);
 
+    [LoggerMessage(WorkflowEventId.InstanceContinuedAsNew, LogLevel.Debug, "Workflow {WorkflowName} instance {InstanceId} continued as new at iteration {Iteration} of loop {LoopPath}.")]
+    public static partial void InstanceContinuedAsNew(ILogger logger, string workflowName, string instanceId, string loopPath, int iteration);
+
     [LoggerMessage(WorkflowEventId.InstanceFailed, LogLevel.Warning, "Workflow {WorkflowName} instance {InstanceId} failed at step {StepPath}: {ErrorType}: {Message}")]
     public static partial void InstanceFailed(ILogger logger, string workflowName, string instanceId, string? stepPath, string errorType, string message);
 

@@ -10,12 +10,44 @@ namespace Workflow.Runtime;
 
 internal sealed partial class InstanceRun
 {
-    private async ValueTask<object?> RunBlockAsync(FlowBlock block, RunScope scope, object? input, CancellationToken cancellationToken)
+    /// <summary>Walks the workflow from its start, or, once the instance continued as new, from the loop that did, at
+    /// the iteration and with the value the journal's first event carries.</summary>
+    private async ValueTask<object?> RunRootAsync(CancellationToken cancellationToken)
+    {
+        var root = Definition.Root;
+        if (_state.ContinuedLoop is not { } continued)
+        {
+            return await RunBlockAsync(root, RunScope.Root, LoadInput(), cancellationToken).ConfigureAwait(false);
+        }
+
+        var index = -1;
+        for (var i = 0; i < root.Nodes.Count && index < 0; i++)
+        {
+            if (root.Nodes[i] is LoopNode { ContinueAsNewEvery: > 0 } candidate && RunScope.Root.PathOf(candidate.Name) == continued.Path)
+            {
+                index = i;
+            }
+        }
+
+        if (index < 0)
+        {
+            throw new WorkflowNondeterminismException(
+                InstanceId, $"the journal continues loop '{continued.Path}' as new, which version {Definition.Version} of the definition no longer has at its top level with continueAsNewEvery.");
+        }
+
+        var loop = (LoopNode)root.Nodes[index];
+        var value = continued.Value.Deserialize(Runtime.GetTypeInfo(loop.InputType));
+        value = await RunLoopAsync(loop, RunScope.Root, value, cancellationToken, continued.Iteration).ConfigureAwait(false);
+        return await RunBlockAsync(root, RunScope.Root, value, cancellationToken, startAt: index + 1).ConfigureAwait(false);
+    }
+
+    private async ValueTask<object?> RunBlockAsync(FlowBlock block, RunScope scope, object? input, CancellationToken cancellationToken, int startAt = 0)
     {
         var value = input;
         var lastPosition = 0L;
-        foreach (var node in block.Nodes)
+        for (var i = startAt; i < block.Nodes.Count; i++)
         {
+            var node = block.Nodes[i];
             if (_replayOnly && node is StepNode replayed)
             {
                 lastPosition = CheckReplayOrder(scope.PathOf(replayed.Name), lastPosition);
@@ -94,11 +126,11 @@ internal sealed partial class InstanceRun
         return forEach.Collect(outputs);
     }
 
-    private async ValueTask<object?> RunLoopAsync(LoopNode loop, RunScope scope, object? input, CancellationToken cancellationToken)
+    private async ValueTask<object?> RunLoopAsync(LoopNode loop, RunScope scope, object? input, CancellationToken cancellationToken, int firstIteration = 0)
     {
         var path = scope.PathOf(loop.Name);
         var value = input;
-        for (var iteration = 0; ; iteration++)
+        for (var iteration = firstIteration; ; iteration++)
         {
             value = await RunBlockAsync(loop.Body, scope.Enter(IndexedPath(path, iteration)), value, cancellationToken).ConfigureAwait(false);
             var continues = _state.GetLoopDecision(path, iteration);
@@ -115,6 +147,23 @@ internal sealed partial class InstanceRun
             if (!continues.Value)
             {
                 return value;
+            }
+
+            if (loop.ContinueAsNewEvery > 0 && (iteration + 1) % loop.ContinueAsNewEvery == 0 && !_replayOnly && !_state.CancelRequested)
+            {
+                // A cancel request is handled at the next step instead: it needs the journal of what ran.
+                var current = value;
+                byte[] carried;
+                try
+                {
+                    carried = Runtime.Serialize(current, loop.InputType, $"the value of loop '{path}'");
+                }
+                catch (WorkflowSerializationException ex)
+                {
+                    throw new StepFailureSignal(path, 1, Runtime.FailureConverter.ToFailure(ex), ex);
+                }
+
+                throw new ContinueAsNewSignal(path, iteration + 1, carried);
             }
         }
     }
@@ -383,7 +432,7 @@ internal sealed partial class InstanceRun
     {
         try
         {
-            await RunBlockAsync(Definition.Root, RunScope.Root, LoadInput(), CancellationToken.None).ConfigureAwait(false);
+            await RunRootAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (SuspendSignal)
         {

@@ -41,13 +41,22 @@ internal sealed partial class InstanceRun
 
     /// <summary>Appends events under the lease at the state's version; on a conflict, folds what others appended and
     /// tries again. Never observes a step's cancellation token: a commit that started finishes.</summary>
+    /// <param name="events">The events to append after the queued decisions.</param>
+    /// <param name="complete">Whether the commit ends the lease.</param>
+    /// <param name="status">The instance's new status for its index entry, or <see langword="null"/> to leave it.</param>
+    /// <param name="wakeAt">When the instance runs again, or <see langword="null"/>.</param>
+    /// <param name="openApproval">An approval to add to the index of pending approvals.</param>
+    /// <param name="continueAsNew">When set, builds the events of a fresh journal (used instead of
+    /// <paramref name="events"/>); the journal before them is dropped. It is called again after a conflict, so what
+    /// others appended meanwhile is carried over; a cancel request or a migration that arrived meanwhile turns the
+    /// commit into a plain one (the next run handles them on the whole journal).</param>
     private async Task CommitAsync(
         IReadOnlyList<EventData> events,
         bool complete,
         WorkflowStatus? status,
         DateTimeOffset? wakeAt = null,
         PendingApproval? openApproval = null,
-        bool truncateToLast = false)
+        Func<IReadOnlyList<EventData>>? continueAsNew = null)
     {
         if (_replayOnly)
         {
@@ -69,7 +78,8 @@ internal sealed partial class InstanceRun
                 _pendingClosedApprovals = null;
             }
 
-            var all = decisions is null ? events : [.. decisions, .. events];
+            var own = continueAsNew?.Invoke() ?? events;
+            var all = decisions is null ? own : [.. decisions, .. own];
             var header = status is { } s ? Runtime.CreateInfo(_state, s) : null;
             List<ScheduledWork>? schedule = null;
             if (wakeAt is { } due)
@@ -96,7 +106,7 @@ internal sealed partial class InstanceRun
                     Schedule = schedule ?? (IReadOnlyList<ScheduledWork>)[],
                     OpenApprovals = openApproval is null ? [] : [openApproval],
                     ClosedApprovals = closedApprovals ?? (IReadOnlyList<string>)[],
-                    TruncateBefore = truncateToLast ? _state.Version + all.Count : null,
+                    TruncateBefore = continueAsNew is null ? null : _state.Version + all.Count - own.Count + 1,
                 }).ConfigureAwait(false);
                 switch (result.Status)
                 {
@@ -119,6 +129,21 @@ internal sealed partial class InstanceRun
                         {
                             // Terminated meanwhile: what this run was about to write no longer counts.
                             throw new OperationCanceledException("The instance was terminated.");
+                        }
+
+                        if (continueAsNew is not null)
+                        {
+                            if (_state.CancelRequested || _stopRequested)
+                            {
+                                continueAsNew = null;
+                                own = [];
+                            }
+                            else
+                            {
+                                own = continueAsNew();
+                            }
+
+                            all = decisions is null ? own : [.. decisions, .. own];
                         }
 
                         break;

@@ -83,7 +83,7 @@ internal sealed partial class InstanceRun
                 return;
             }
 
-            var output = await RunBlockAsync(Definition.Root, RunScope.Root, LoadInput(), _runCts.Token).ConfigureAwait(false);
+            var output = await RunRootAsync(_runCts.Token).ConfigureAwait(false);
             byte[] bytes;
             try
             {
@@ -132,6 +132,10 @@ internal sealed partial class InstanceRun
         catch (StepFailureSignal failure)
         {
             await FinishSafelyAsync(() => EndAsync(failure.Failure, failure.StepPath, failure.Attempt, activity)).ConfigureAwait(false);
+        }
+        catch (ContinueAsNewSignal next)
+        {
+            await FinishSafelyAsync(() => ContinueAsNewAsync(next, activity)).ConfigureAwait(false);
         }
         catch (RunStoppingSignal)
         {

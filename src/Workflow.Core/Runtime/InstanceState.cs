@@ -49,6 +49,12 @@ internal sealed class InstanceState
     /// <summary>Gets the parent of a sub-workflow instance, or <see langword="null"/>.</summary>
     public ParentLink? Parent { get; init; }
 
+    /// <summary>Gets how many times the instance continued as new (0 until it does).</summary>
+    public int Generation { get; init; }
+
+    /// <summary>Gets, when the journal starts with a continue-as-new, where the loop goes on; otherwise <see langword="null"/>.</summary>
+    public LoopContinuation? ContinuedLoop { get; init; }
+
     /// <summary>Gets or sets the version of the stream this state reflects: the expected version of the next commit.</summary>
     public long Version { get; set; }
 
@@ -66,21 +72,34 @@ internal sealed class InstanceState
 
     public string? CancelReason { get; private set; }
 
-    /// <summary>Folds a whole stream, which must start with <c>workflow.started</c>. A reset erases what was journaled
-    /// from its point up to the reset (raised events stay, to be consumed again).</summary>
+    /// <summary>Folds a whole stream, which must start with <c>workflow.started</c> (or, once the instance continued as
+    /// new, <c>workflow.continued_as_new</c>). A reset erases what was journaled from its point up to the reset (raised
+    /// events stay, to be consumed again).</summary>
     public static InstanceState Fold(IReadOnlyList<WorkflowHistoryEvent> events)
     {
-        if (events.Count == 0 || events[0] is not WorkflowStartedEvent started)
+        var state = events.Count == 0 ? null : events[0] switch
         {
-            throw new InvalidOperationException("The instance's stream does not start with a workflow.started event.");
+            WorkflowStartedEvent started => new InstanceState(
+                started.InstanceId, started.WorkflowName, started.WorkflowVersion, new JournalPayload(started.Input), started.TraceParent, started.TraceState, started.Position)
+            {
+                CreatedAt = started.Timestamp,
+                Parent = started.ParentInstanceId is { } parent ? new ParentLink(parent, started.ParentStepPath ?? string.Empty) : null,
+            },
+            WorkflowContinuedAsNewEvent continued => new InstanceState(
+                continued.InstanceId, continued.WorkflowName, continued.WorkflowVersion, new JournalPayload(continued.Input), continued.TraceParent, continued.TraceState, continued.Position)
+            {
+                CreatedAt = continued.StartedAt,
+                Parent = continued.Parent,
+                Generation = continued.Generation,
+                ContinuedLoop = new LoopContinuation(continued.LoopPath, continued.Iteration, new JournalPayload(continued.Value)),
+            },
+            _ => null,
+        };
+        if (state is null)
+        {
+            throw new InvalidOperationException("The instance's stream does not start with a workflow.started or workflow.continued_as_new event.");
         }
 
-        var state = new InstanceState(
-            started.InstanceId, started.WorkflowName, started.WorkflowVersion, new JournalPayload(started.Input), started.TraceParent, started.TraceState, 1)
-        {
-            CreatedAt = started.Timestamp,
-            Parent = started.ParentInstanceId is { } parent ? new ParentLink(parent, started.ParentStepPath ?? string.Empty) : null,
-        };
         var erased = events.OfType<WorkflowResetEvent>().Select(static r => (From: r.FromPosition, To: r.Position)).ToList();
         for (var i = 1; i < events.Count; i++)
         {
@@ -384,6 +403,15 @@ internal sealed class InstanceState
         }
     }
 
+    /// <summary>Gets the raised events no wait has consumed yet, in the order they were raised.</summary>
+    public IReadOnlyList<RaisedEvent> GetUnconsumed()
+    {
+        lock (_gate)
+        {
+            return _extras is { } extras ? [.. extras.Raised.Where(static r => r.ConsumedBy is null)] : [];
+        }
+    }
+
     /// <summary>Consumes the oldest raised event that is not consumed yet, has one of <paramref name="names"/>, and is
     /// addressed to no wait or to the wait at <paramref name="path"/>: first raised, first consumed.</summary>
     public RaisedEvent? ConsumeFirst(string path, IReadOnlyCollection<string> names)
@@ -569,4 +597,7 @@ internal sealed class InstanceState
 
         public bool HasLiveValue { get; set; }
     }
+
+    /// <summary>Where a loop that continued as new goes on: its path, the next iteration and that iteration's input.</summary>
+    internal sealed record LoopContinuation(string Path, int Iteration, JournalPayload Value);
 }

@@ -26,3 +26,15 @@ internal sealed class SuspendSignal(DateTimeOffset? wakeAt) : Exception("The wor
     public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : (a < b ? a : b);
 }
+
+/// <summary>A loop that continues as new finished an iteration at which it does: the run journals a fresh start that
+/// carries <see cref="Value"/> (already serialized) and <see cref="Iteration"/>, drops the journal before it, and the
+/// instance runs again from there.</summary>
+internal sealed class ContinueAsNewSignal(string loopPath, int iteration, byte[] value) : Exception("The workflow continues as new.")
+{
+    public string LoopPath { get; } = loopPath;
+
+    public int Iteration { get; } = iteration;
+
+    public byte[] Value { get; } = value;
+}

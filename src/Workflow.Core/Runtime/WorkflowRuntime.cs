@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-using Workflow.Client;
 using Workflow.Definitions;
 using Workflow.Definitions.Nodes;
 using Workflow.Exceptions;
@@ -473,21 +472,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
 
     private async Task<InstanceState?> LoadAsync(string instanceId)
     {
-        var events = new List<WorkflowHistoryEvent>();
-        while (true)
-        {
-            var batch = await Store.ReadStreamAsync(instanceId, events.Count + 1, ReadDirection.Forward, 1000).ConfigureAwait(false);
-            foreach (var recorded in batch)
-            {
-                events.Add(JournalCodec.Decode(recorded));
-            }
-
-            if (batch.Count < 1000)
-            {
-                break;
-            }
-        }
-
+        var events = await JournalReader.ReadAllAsync(Store, instanceId, CancellationToken.None).ConfigureAwait(false);
         return events.Count == 0 ? null : InstanceState.Fold(events);
     }
 

@@ -39,6 +39,9 @@ public static class WorkflowEventId
     /// <summary>An instance's run failed unexpectedly; it will be retried.</summary>
     public const int RunError = 1107;
 
+    /// <summary>A workflow instance continued as new: its journal was replaced by one carrying a loop's value.</summary>
+    public const int InstanceContinuedAsNew = 1108;
+
     /// <summary>A step attempt failed and will be retried (1200-1299: steps).</summary>
     public const int StepRetrying = 1200;
 

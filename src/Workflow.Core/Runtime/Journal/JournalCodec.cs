@@ -37,26 +37,48 @@ internal static class JournalCodec
     public const string WorkflowTerminated = "workflow.terminated.v1";
     public const string WorkflowReset = "workflow.reset.v1";
     public const string WorkflowMigrated = "workflow.migrated.v1";
+    public const string WorkflowContinuedAsNew = "workflow.continued_as_new.v1";
     public const string SubWorkflowStarted = "subworkflow.started.v1";
     public const string SubWorkflowEnded = "subworkflow.ended.v1";
 
     public static EventData EncodeWorkflowStarted(Guid eventId, string workflowName, int workflowVersion, byte[] input, string? traceParent, string? traceState, ParentLink? parent = null) =>
         Write(eventId, WorkflowStarted, (workflowName, workflowVersion, input, traceParent, traceState, parent), static (w, s) =>
+            WriteStart(w, s.workflowName, s.workflowVersion, s.input, s.traceParent, s.traceState, s.parent));
+
+    /// <summary>The first event of a journal that replaced an earlier one: what a start records, plus where the loop
+    /// that continued as new goes on (its path, next iteration and value) and when the instance first started.</summary>
+    public static EventData EncodeWorkflowContinuedAsNew(Guid eventId, InstanceState state, byte[] input, string loopPath, int iteration, byte[] value) =>
+        Write(eventId, WorkflowContinuedAsNew, (state, input, loopPath, iteration, value), static (w, s) =>
         {
-            w.WriteString("workflow", s.workflowName);
-            w.WriteNumber("version", s.workflowVersion);
-            w.WritePropertyName("input");
-            w.WriteRawValue(s.input, skipInputValidation: true);
-            WriteOptional(w, "traceParent", s.traceParent);
-            WriteOptional(w, "traceState", s.traceState);
-            if (s.parent is not null)
+            WriteStart(w, s.state.WorkflowName, s.state.WorkflowVersion, s.input, s.state.TraceParent, s.state.TraceState, s.state.Parent);
+            if (s.state.CreatedAt is { } createdAt)
             {
-                w.WriteStartObject("parent");
-                w.WriteString("id", s.parent.InstanceId);
-                w.WriteString("path", s.parent.StepPath);
-                w.WriteEndObject();
+                w.WriteString("startedAt", createdAt);
             }
+
+            w.WriteNumber("generation", s.state.Generation + 1);
+            w.WriteString("loop", s.loopPath);
+            w.WriteNumber("iteration", s.iteration);
+            w.WritePropertyName("value");
+            w.WriteRawValue(s.value, skipInputValidation: true);
         });
+
+    private static void WriteStart(Utf8JsonWriter w, string workflowName, int workflowVersion, ReadOnlySpan<byte> input, string? traceParent, string? traceState, ParentLink? parent)
+    {
+        w.WriteString("workflow", workflowName);
+        w.WriteNumber("version", workflowVersion);
+        w.WritePropertyName("input");
+        w.WriteRawValue(input, skipInputValidation: true);
+        WriteOptional(w, "traceParent", traceParent);
+        WriteOptional(w, "traceState", traceState);
+        if (parent is not null)
+        {
+            w.WriteStartObject("parent");
+            w.WriteString("id", parent.InstanceId);
+            w.WriteString("path", parent.StepPath);
+            w.WriteEndObject();
+        }
+    }
 
     public static EventData EncodeStepCompleted(Guid eventId, string stepPath, int attempt, byte[] output, IReadOnlyDictionary<string, string>? metadata) =>
         Write(eventId, StepCompleted, (stepPath, attempt, output, metadata), static (w, s) =>
@@ -307,6 +329,12 @@ internal static class JournalCodec
             WorkflowTerminated => new WorkflowTerminatedEvent(id, at, time, GetOptionalString(root, "reason")),
             WorkflowReset => new WorkflowResetEvent(id, at, time, GetString(root, "step"), Get(root, "from").GetInt64()),
             WorkflowMigrated => new WorkflowMigratedEvent(id, at, time, GetInt32(root, "from"), GetInt32(root, "to")),
+            WorkflowContinuedAsNew => new WorkflowContinuedAsNewEvent(
+                id, at, time, GetString(root, "workflow"), GetInt32(root, "version"), Get(root, "input").Clone(),
+                GetOptionalString(root, "traceParent"), GetOptionalString(root, "traceState"),
+                root.TryGetProperty("parent", out var continuedParent) ? new ParentLink(GetString(continuedParent, "id"), GetString(continuedParent, "path")) : null,
+                root.TryGetProperty("startedAt", out var startedAt) ? startedAt.GetDateTimeOffset() : time,
+                GetInt32(root, "generation"), GetString(root, "loop"), GetInt32(root, "iteration"), Get(root, "value").Clone()),
             SubWorkflowStarted => new SubWorkflowStartedEvent(id, at, time, GetString(root, "path"), GetString(root, "child")),
             SubWorkflowEnded => new SubWorkflowEndedEvent(
                 id, at, time, GetString(root, "path"), GetString(root, "child"), (WorkflowStatus)GetInt32(root, "status"),

@@ -18,6 +18,9 @@ internal readonly struct JournalPayload
     public object? Deserialize(JsonTypeInfo typeInfo) =>
         _bytes is not null ? JsonSerializer.Deserialize(_bytes, typeInfo) : _element.Deserialize(typeInfo);
 
+    /// <summary>Gets the value as JSON bytes: the bytes written, or the element read, serialized again.</summary>
+    public byte[] ToBytes() => _bytes ?? JsonSerializer.SerializeToUtf8Bytes(_element, WorkflowJsonContext.Default.JsonElement);
+
     public JsonElement ToElement() =>
         _bytes is not null ? JsonSerializer.Deserialize(_bytes, WorkflowJsonContext.Default.JsonElement) : _element;
 }
