@@ -44,4 +44,19 @@ public sealed class LongRunningSnippetTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Billing_ReadmeExample_RunsThirtyMonthsWithAJournalOfAtMostAYear()
+    {
+        var billing = LongRunningSnippets.Billing();
+        await using var env = await WorkflowTestEnvironment.StartAsync(b => b.AddWorkflow(billing), cancellationToken: Token);
+        var instance = await env.Client.StartAsync(billing, new Subscription("ada", Months: 30), cancellationToken: Token);
+
+        await env.AdvanceTimeAsync(TimeSpan.FromDays(30 * 30), Token);
+
+        Assert.Equal(30, (await instance.GetResultAsync(Token).OrHang()).Charged);
+        var history = await instance.GetHistoryAsync(Token);
+        Assert.Equal(2, Assert.IsType<WorkflowContinuedAsNewEvent>(history[0]).Generation);
+        Assert.InRange(history.OfType<StepCompletedEvent>().Count(), 1, 12);
+    }
 }

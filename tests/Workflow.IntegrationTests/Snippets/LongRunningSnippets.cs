@@ -35,9 +35,10 @@ public static class LongRunningSnippets
         var instance = await client.StartAsync(refund, new Refund("order-17", 120m), new StartWorkflowOptions { InstanceId = "refund-order-17" });
         await env.WaitUntilIdleAsync();                                      // the instance now waits for its approval
 
-        foreach (var pending in await instance.GetPendingApprovalsAsync())   // what an approver's inbox shows
+        var inbox = await client.QueryPendingApprovalsAsync(new PendingApprovalQuery { WorkflowName = "refund" });
+        foreach (var pending in inbox.Approvals)                             // approvers' inbox: all instances, oldest first, paged
         {
-            await instance.AnswerApprovalAsync(pending.StepPath, approved: true, by: "maria@example.com", comment: "customer since 2019");
+            await client.AnswerApprovalAsync(pending.InstanceId, pending.StepPath, approved: true, by: "maria@example.com", comment: "customer since 2019");
         }
 
         await client.RaiseEventAsync(instance.InstanceId, "returned", new Shipment("DHL"),
@@ -46,6 +47,24 @@ public static class LongRunningSnippets
 
         return await instance.GetResultAsync();
         #endregion
+    }
+
+    public static WorkflowDefinition<Subscription, Subscription> Billing()
+    {
+        #region continue-as-new
+        // Bills every 30 days for as long as the subscription runs: every 12 iterations the instance continues as
+        // new, so its journal never holds more than a year of months however long it lives.
+        var billing = WorkflowDefinition.Create<Subscription>("billing")
+            .Loop("months",
+                month => month
+                    .Then("charge", subscription => subscription with { Charged = subscription.Charged + 1 })
+                    .Delay("next-month", TimeSpan.FromDays(30)),
+                until: subscription => subscription.Charged >= subscription.Months,
+                maxIterations: int.MaxValue,
+                continueAsNewEvery: 12)
+            .Build();
+        #endregion
+        return billing;
     }
 
     public static async Task<bool> CheckHistoryAsync(string historyFile, WorkflowDefinition refund)
@@ -67,3 +86,5 @@ public sealed record Refund(string OrderId, decimal Amount);
 public sealed record RefundRequest(string OrderId, decimal Amount);
 
 public sealed record Shipment(string Carrier);
+
+public sealed record Subscription(string Customer, int Months, int Charged = 0);
