@@ -4,6 +4,8 @@
 Builds every project under src/ with warnings not treated as errors, reads the PublicApiAnalyzers diagnostics
 (RS0016: a public symbol missing from the files; RS0017: a listed symbol that no longer exists) and rewrites the
 Unshipped file. Review the diff: every line is a promise to users.
+
+Usage: python3 eng/update-public-api.py [Workflow.Core Workflow.Postgres ...]
 """
 import pathlib
 import re
@@ -14,7 +16,11 @@ root = pathlib.Path(__file__).resolve().parent.parent
 added = re.compile(r"error RS0016: Symbol '(.+?)' is not part of the declared public API.*\[(.+?\.csproj)\]")
 removed = re.compile(r"error RS0017: Symbol '(.+?)' is part of the declared (?:public )?API.*\[(.+?\.csproj)\]")
 
+# Optional arguments name the projects to update (Workflow.Core, ...); by default all of them.
+only = set(sys.argv[1:])
 for project in sorted((root / "src").glob("*/*.csproj")):
+    if only and project.stem not in only:
+        continue
     result = subprocess.run(
         ["dotnet", "build", str(project), "-c", "Release", "--no-incremental", "-p:TreatWarningsAsErrors=true"],
         capture_output=True, text=True)

@@ -6,6 +6,46 @@ namespace Workflow.Store.Compliance;
 public abstract partial class WorkflowStoreCompliance<TFixture>
 {
     [Fact]
+    public virtual async Task WaitForWork_CommitLeavesWorkDueNow_EndsTheWait()
+    {
+        var store = await Fixture.CreateStoreAsync();
+        var id = NewId();
+        var waiting = store.WaitForWorkAsync(Token);
+
+        await store.CommitAsync(Append(id, ExpectedVersion.NoStream, Events(1), [new ScheduledWork(id)]), Token);
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(60), Token);
+        Assert.True(waiting.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public virtual async Task WaitForWork_ReleasedLease_EndsTheWait()
+    {
+        var store = await Fixture.CreateStoreAsync();
+        var id = NewId();
+        await store.CommitAsync(Append(id, ExpectedVersion.NoStream, Events(1), [new ScheduledWork(id)]), Token);
+        var lease = (await ClaimInstanceAsync(store, "node-a", id))!;
+        var waiting = store.WaitForWorkAsync(Token);
+
+        Assert.True(await store.ReleaseAsync(lease, cancellationToken: Token));
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(60), Token);
+        Assert.True(waiting.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public virtual async Task WaitForWork_Canceled_EndsWithCancellation()
+    {
+        var store = await Fixture.CreateStoreAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var waiting = store.WaitForWorkAsync(cancel.Token);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60), Token));
+    }
+
+    [Fact]
     public virtual async Task Claim_ScheduledWork_LeasesItOnceWithAFencingToken()
     {
         var store = await Fixture.CreateStoreAsync();

@@ -530,7 +530,26 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
         var timeout = Task.Delay(Options.PollInterval, TimeProvider, wait.Token);
-        await Task.WhenAny(woken, timeout).ConfigureAwait(false);
+
+        // Work another node made runnable (through a shared store's notifications) is claimed at once too.
+        Task scheduled;
+        try
+        {
+            scheduled = Store.WaitForWorkAsync(wait.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StoreError(Logger, ex, "waiting for work");
+            scheduled = timeout;
+        }
+
+        var first = await Task.WhenAny(woken, timeout, scheduled).ConfigureAwait(false);
+        if (first == scheduled && scheduled.IsFaulted)
+        {
+            // A store whose signal fails must not turn the wait into a busy loop: wait for the poll instead.
+            Log.StoreError(Logger, scheduled.Exception.GetBaseException(), "waiting for work");
+            await Task.WhenAny(woken, timeout).ConfigureAwait(false);
+        }
         await wait.CancelAsync().ConfigureAwait(false);
         _wake.Reader.TryRead(out _);
     }

@@ -81,6 +81,15 @@ public interface IWorkflowStore
     /// <returns><see langword="true"/> when the lease was still held and is released.</returns>
     ValueTask<bool> ReleaseAsync(WorkLease lease, DateTimeOffset? dueAt = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Waits until work may have become runnable: a commit or a release, through this store or (for a shared
+    /// store) on another node, left work due now and unleased. An idle dispatcher claims it at once instead of at its
+    /// next poll.</summary>
+    /// <param name="cancellationToken">A token that ends the wait.</param>
+    /// <returns>A task that completes on the next such change. It is a hint: it may complete when another node
+    /// claims the work first, and a store that cannot tell completes it only when canceled; the runtime polls as
+    /// well, so a missed signal only delays work.</returns>
+    Task WaitForWorkAsync(CancellationToken cancellationToken);
+
     /// <summary>Gets an instance's index entry.</summary>
     /// <param name="instanceId">The instance id.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>

@@ -26,11 +26,7 @@ public sealed partial class PostgresWorkflowStore
         ArgumentNullException.ThrowIfNull(commit);
         ValidateCommit(commit, nameof(commit));
         var result = await ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken).ConfigureAwait(false);
-        if (result.Status == CommitStatus.Committed && commit.Events.Count > 0)
-        {
-            _notifications.Appended(commit.InstanceId);
-        }
-
+        Announce(commit, result);
         return result;
     }
 
@@ -72,13 +68,36 @@ public sealed partial class PostgresWorkflowStore
 
         for (var i = 0; i < commits.Count; i++)
         {
-            if (results[i].Status == CommitStatus.Committed && commits[i].Events.Count > 0)
-            {
-                _notifications.Appended(commits[i].InstanceId);
-            }
+            Announce(commits[i], results[i]);
         }
 
         return results;
+    }
+
+    /// <summary>After a commit: wakes the watches of its stream, and the dispatchers when it left work runnable now
+    /// that it did not claim itself (by the local clock: a hint, which polling backs up).</summary>
+    private void Announce(WorkflowCommit commit, CommitResult result)
+    {
+        if (result.Status != CommitStatus.Committed)
+        {
+            return;
+        }
+
+        if (commit.Events.Count > 0)
+        {
+            _notifications.Appended(commit.InstanceId);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        foreach (var work in commit.Schedule)
+        {
+            if ((work.DueAt is null || work.DueAt <= now)
+                && !result.Claimed.Any(lease => string.Equals(lease.InstanceId, work.InstanceId, StringComparison.Ordinal)))
+            {
+                _notifications.WorkScheduled();
+                return;
+            }
+        }
     }
 
     private async ValueTask<CommitResult> ExecuteCommitAsync(WorkflowCommit commit, CancellationToken cancellationToken)

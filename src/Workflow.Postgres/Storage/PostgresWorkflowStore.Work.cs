@@ -153,8 +153,22 @@ public sealed partial class PostgresWorkflowStore
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lease.FencingToken, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(Nullable(NpgsqlDbType.TimestampTz, dueAt?.UtcDateTime));
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        var released = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        if (released && (dueAt is null || dueAt <= _timeProvider.GetUtcNow()))
+        {
+            // Handed back for another node (a stopping node, a run that could not go on): claim it without waiting.
+            _notifications.WorkScheduled();
+        }
+
+        return released;
     }
+
+    /// <inheritdoc />
+    /// <remarks>Ends on work scheduled through this store, on a notification from another store on the same schema
+    /// (sent after its commit, debounced), and when the listener (re)connects, since notifications may have been
+    /// missed meanwhile. With <see cref="PostgresWorkflowStoreOptions.UseNotifications"/> off, only this store's own
+    /// commits end it.</remarks>
+    public Task WaitForWorkAsync(CancellationToken cancellationToken) => _notifications.WaitForWorkAsync(cancellationToken);
 
     private static bool ContainsNul(string value) => value.Contains('\0', StringComparison.Ordinal);
 }

@@ -36,6 +36,9 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     private readonly StoreSql _sql;
     private readonly SchemaMigrator _migrator;
     private readonly StreamNotifications _notifications;
+
+    // The host's clock: due times the runtime asks for are on it (the database compares them with now()).
+    private readonly TimeProvider _timeProvider;
     private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
     private readonly bool _autoMigrate;
@@ -100,6 +103,7 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
         }
 
         _dataSource = dataSource;
+        _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.Category);
         _sql = new StoreSql(schema);
         _migrator = new SchemaMigrator(dataSource, schema, _logger);

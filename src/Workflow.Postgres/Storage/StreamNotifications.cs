@@ -43,6 +43,8 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private HashSet<string> _pending = new(StringComparer.Ordinal);
     private bool _pendingAll;
+    private bool _pendingWork;
+    private TaskCompletionSource _workSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _sender;
     private Task? _listener;
     private int _received;
@@ -74,6 +76,65 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     /// <summary>Gets how many notifications the listener has received (tests check who heard what).</summary>
     internal int Received => Volatile.Read(ref _received);
 
+    /// <summary>Waits until work may have become runnable: scheduled through this store, announced by another store
+    /// on the channel, or possibly missed while the listener was reconnecting.</summary>
+    public Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        Task signal;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            StartListenerLocked();
+            signal = _workSignal.Task;
+        }
+
+        return signal.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Reports work this store made runnable now (after the commit): local waits end at once, and other
+    /// stores on the channel learn of it with the next notification.</summary>
+    public void WorkScheduled()
+    {
+        SignalWork();
+        if (!_enabled)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _pendingWork = true;
+            _sender ??= Task.Run(() => SendAsync(_stopping.Token), CancellationToken.None);
+        }
+
+        _sendSignal.Writer.TryWrite(true);
+    }
+
+    private void SignalWork()
+    {
+        TaskCompletionSource signal;
+        lock (_gate)
+        {
+            signal = _workSignal;
+            _workSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        signal.TrySetResult();
+    }
+
+    private void StartListenerLocked()
+    {
+        if (_enabled && _listener is null)
+        {
+            _listener = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+        }
+    }
+
     /// <summary>Registers a watch of <paramref name="streamId"/>; dispose the watcher to end it.</summary>
     public StreamWatcher Watch(string streamId)
     {
@@ -88,10 +149,7 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
             }
 
             list.Add(watcher);
-            if (_enabled && _listener is null)
-            {
-                _listener = Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
-            }
+            StartListenerLocked();
         }
 
         return watcher;
@@ -210,21 +268,31 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
                 _sendSignal.Reader.TryRead(out _);
                 HashSet<string> streams;
                 bool all;
+                bool work;
                 lock (_gate)
                 {
                     streams = _pending;
                     all = _pendingAll;
+                    work = _pendingWork;
                     _pending = new HashSet<string>(StringComparer.Ordinal);
                     _pendingAll = false;
+                    _pendingWork = false;
                 }
 
-                if (all || streams.Count > 0)
+                if (all || work || streams.Count > 0)
                 {
                     try
                     {
+                        // "All" tells other stores to read every stream and to claim: it covers work too.
+                        string[] payloads = all ? [AllPayload()] : BuildPayloads(streams);
+                        if (work && !all)
+                        {
+                            payloads = [.. payloads, WorkPayload()];
+                        }
+
                         using var command = _dataSource.CreateCommand(_sql.Notify);
                         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _sql.Schema.NotificationChannel, NpgsqlDbType = NpgsqlDbType.Text });
-                        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = all ? [AllPayload()] : BuildPayloads(streams), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                         await command.ExecuteNonQueryAsync(stopping).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (!stopping.IsCancellationRequested)
@@ -285,6 +353,8 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
 
     private string AllPayload() => $$"""{"o":"{{_origin}}","a":true}""";
 
+    private string WorkPayload() => $$"""{"o":"{{_origin}}","w":true}""";
+
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
     {
         Interlocked.Increment(ref _received);
@@ -295,6 +365,12 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
             if (root.TryGetProperty("o", out var origin) && origin.ValueEquals(_origin))
             {
                 // This store's own append: its watchers were woken when it committed.
+                return;
+            }
+
+            if (root.TryGetProperty("w", out var work) && work.ValueKind == JsonValueKind.True)
+            {
+                SignalWork();
                 return;
             }
 
@@ -310,10 +386,11 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Not one of ours: fall through and let every watch read.
+            // Not one of ours: fall through and let every watch read and every dispatcher claim.
         }
 
         WakeAll();
+        SignalWork();
     }
 
     private async Task ListenAsync(CancellationToken stopping)
@@ -337,8 +414,9 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
                     failures = 0;
                     Listening.TrySetResult();
 
-                    // Anything appended while nobody listened is read now.
+                    // Anything appended or scheduled while nobody listened is read and claimed now.
                     WakeAll();
+                    SignalWork();
                     while (true)
                     {
                         if (!await connection.WaitAsync(ListenerKeepAlive, stopping).ConfigureAwait(false))

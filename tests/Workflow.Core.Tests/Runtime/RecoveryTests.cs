@@ -89,6 +89,24 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task FrontEndStart_IdleWorkerOnAFrozenClock_ClaimsItThroughTheStoresWorkSignal()
+    {
+        // The worker's clock never moves, so its poll never fires: only the store's work signal can wake it.
+        var clock = new FakeTimeProvider(TestHost.Epoch);
+        var store = new InMemoryWorkflowStore(clock);
+        var definition = WorkflowDefinition.Create<int>("handed-over").Then("double", x => x * 2).Build();
+        await using var worker = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition).UseInMemoryStore(store), clock: clock, options: o => o.NodeId = "worker", cancellationToken: Token);
+        await using var frontEnd = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition).UseInMemoryStore(store), clock: clock, options: o => o.RunWorker = false, cancellationToken: Token);
+        await Poll.UntilAsync(() => !store.HasWorkInFlight(), "the worker is idle", cancellationToken: Token);
+
+        var handle = await frontEnd.Client.StartAsync(definition, 21, cancellationToken: Token);
+
+        Assert.Equal(42, await handle.GetResultAsync(Token).OrHang());
+    }
+
+    [Fact]
     public async Task Shutdown_StepIgnoresCancellationPastTheDeadline_RuntimeStopsAndNothingIsJournaledTwice()
     {
         var probe = new Probe();

@@ -7,6 +7,16 @@ public sealed partial class InMemoryWorkflowStore
     private readonly SortedSet<(DateTimeOffset At, long Id)> _ready = [];
     private readonly SortedSet<(DateTimeOffset At, long Id)> _leased = [];
     private long _lastWorkItemId;
+    private TaskCompletionSource _workSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <inheritdoc />
+    public Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _workSignal.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<WorkLease>> ClaimAsync(string ownerId, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
@@ -193,9 +203,24 @@ public sealed partial class InMemoryWorkflowStore
             _ready.Add((due, item.Id));
         }
 
-        return claimFor is { } request && item.DueAt <= now
-            ? Lease(item, request.OwnerId, now + request.Duration)
-            : null;
+        if (claimFor is { } request && item.DueAt <= now)
+        {
+            return Lease(item, request.OwnerId, now + request.Duration);
+        }
+
+        SignalWorkIfDue(item.DueAt, now);
+        return null;
+    }
+
+    /// <summary>Completes the waits of <see cref="WaitForWorkAsync"/> when an item became runnable now.</summary>
+    private void SignalWorkIfDue(DateTimeOffset due, DateTimeOffset now)
+    {
+        if (due <= now)
+        {
+            var signal = _workSignal;
+            _workSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal.TrySetResult();
+        }
     }
 
     private WorkLease Lease(WorkItem item, string ownerId, DateTimeOffset expiresAt)
@@ -231,6 +256,7 @@ public sealed partial class InMemoryWorkflowStore
         item.PendingDue = null;
         item.DueAt = due;
         _ready.Add((due, item.Id));
+        SignalWorkIfDue(due, _timeProvider.GetUtcNow());
     }
 
     private void Remove(WorkItem item)
