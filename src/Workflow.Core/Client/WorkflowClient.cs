@@ -174,26 +174,78 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         options = options?.Clone();
         var info = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
         var raised = EncodeEvent(runtime.Registry.Get(info.WorkflowName, info.WorkflowVersion), instanceId, eventName, payload, options);
-        var last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
-        if (last.Count == 0)
+
+        // Appended only behind a journal that has not ended: the commit expects the version just read, so an instance
+        // that ends meanwhile is seen on the next round and the event is rejected instead of landing after the end.
+        var isRetry = options?.EventId is not null;
+        for (var attempt = 1; ; attempt++)
         {
-            throw new WorkflowNotFoundException(instanceId);
+            var last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
+            if (last.Count == 0)
+            {
+                throw new WorkflowNotFoundException(instanceId);
+            }
+
+            if (JournalCodec.Decode(last[0]).IsTerminal)
+            {
+                // A retry of a raise that landed (and perhaps ended the instance) reports success, as it would while running.
+                if (isRetry && await HasEventAsync(instanceId, raised.EventId, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                var ended = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+                throw new WorkflowEventRejectedException(instanceId, eventName, EventRejectionReason.InstanceEnded,
+                    $"Workflow instance '{instanceId}' has ended ({ended.Status}); it consumes no more events.");
+            }
+
+            var result = await Store.CommitAsync(new WorkflowCommit
+            {
+                InstanceId = instanceId,
+                ExpectedVersion = ExpectedVersion.Exactly(last[0].Version),
+                Events = [raised],
+                Schedule = [new ScheduledWork(instanceId)],
+            }, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded || (isRetry && await HasEventAsync(instanceId, raised.EventId, cancellationToken).ConfigureAwait(false)))
+            {
+                break;
+            }
+
+            if (attempt == MaxRaiseAttempts)
+            {
+                throw new WorkflowConcurrencyException(instanceId, ExpectedVersion.Exactly(last[0].Version), result.StreamVersion);
+            }
         }
 
-        if (JournalCodec.Decode(last[0]).IsTerminal)
-        {
-            throw new WorkflowEventRejectedException(instanceId, eventName, EventRejectionReason.InstanceEnded,
-                $"Workflow instance '{instanceId}' has ended ({info.Status}); it consumes no more events.");
-        }
-
-        // Any version: an event with a caller-chosen id that is already there reports success without a second copy.
-        await Store.CommitAsync(new WorkflowCommit
-        {
-            InstanceId = instanceId,
-            Events = [raised],
-            Schedule = [new ScheduledWork(instanceId)],
-        }, cancellationToken).ConfigureAwait(false);
         await runtime.NotifyChangedAsync(instanceId).ConfigureAwait(false);
+    }
+
+    // Each failed round means the instance committed in between; a running instance commits about once per step, so
+    // this many rounds in a row means it commits far faster than an event can be raised.
+    private const int MaxRaiseAttempts = 50;
+
+    private async Task<bool> HasEventAsync(string instanceId, Guid eventId, CancellationToken cancellationToken)
+    {
+        const int PageSize = 1000;
+        var next = 1L;
+        while (true)
+        {
+            var batch = await Store.ReadStreamAsync(instanceId, next, ReadDirection.Forward, PageSize, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].EventId == eventId)
+                {
+                    return true;
+                }
+            }
+
+            if (batch.Count < PageSize)
+            {
+                return false;
+            }
+
+            next = batch[^1].Version + 1;
+        }
     }
 
     public async Task TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)

@@ -151,6 +151,24 @@ public sealed class WaitTests
     }
 
     [Fact]
+    public async Task RaiseEvent_RetryAfterTheEventEndedTheInstance_ReportsSuccessWhileANewEventIsRejected()
+    {
+        var definition = WorkflowDefinition.Create<int>("idempotent-raise-after-end").WaitForEvent<Note>("note").Then("done", n => n.Text).Build();
+        await using var env = await WorkflowTestEnvironment.StartAsync(b => b.AddWorkflow(definition), cancellationToken: Token);
+        var handle = await env.Client.StartAsync(definition, 1, cancellationToken: Token);
+        var options = new RaiseEventOptions { EventId = "webhook-delivery-18" };
+        await env.Client.RaiseEventAsync(handle.InstanceId, "note", new Note("hello"), options, Token);
+        Assert.Equal("hello", await handle.GetResultAsync(Token).OrHang());
+
+        await env.Client.RaiseEventAsync(handle.InstanceId, "note", new Note("hello"), options, Token);
+        var other = await Assert.ThrowsAsync<WorkflowEventRejectedException>(() => env.Client.RaiseEventAsync(
+            handle.InstanceId, "note", new Note("hello"), new RaiseEventOptions { EventId = "webhook-delivery-19" }, Token));
+
+        Assert.Equal(EventRejectionReason.InstanceEnded, other.Reason);
+        Assert.Single((await handle.GetHistoryAsync(Token)).OfType<EventRaisedEvent>());
+    }
+
+    [Fact]
     public async Task RaiseEvent_BadInput_IsRejectedWithATypedErrorAndAppendsNothing()
     {
         var definition = WorkflowDefinition.Create<int>("rejects").WaitForEvent<Decision>("decision").Then("done", d => d.By).Build();
