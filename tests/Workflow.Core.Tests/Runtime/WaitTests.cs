@@ -97,7 +97,14 @@ public sealed class WaitTests
     [Fact]
     public async Task WaitForAny_FirstEventWins_AndTheOtherStaysInTheJournal()
     {
+        // The instance is held in a first step until both events are raised, so both arrive before the wait.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var definition = WorkflowDefinition.Create<int>("any")
+            .Then("hold", async (x, context, ct) =>
+            {
+                await gate.Task.WaitAsync(ct);
+                return x;
+            })
             .WaitForAny("outcome", timeout: TimeSpan.FromHours(1))
                 .On<Decision, string>("approved", a => a.Then("ship", d => $"shipped by {d.By}"))
                 .On<Note>("rejected", r => r.Then("refund", n => $"refunded: {n.Text}"))
@@ -108,9 +115,12 @@ public sealed class WaitTests
 
         await env.Client.RaiseEventAsync(handle.InstanceId, "rejected", new Note("damaged"), cancellationToken: Token);
         await env.Client.RaiseEventAsync(handle.InstanceId, "approved", new Decision(true, "bob"), cancellationToken: Token);
+        gate.SetResult();
 
         Assert.Equal("refunded: damaged", await handle.GetResultAsync(Token).OrHang());
-        Assert.Equal(["outcome/refund"], (await handle.GetHistoryAsync(Token)).OfType<StepCompletedEvent>().Select(e => e.StepPath));
+        var history = await handle.GetHistoryAsync(Token);
+        Assert.Equal(["hold", "outcome/refund"], history.OfType<StepCompletedEvent>().Select(e => e.StepPath));
+        Assert.Equal(["rejected", "approved"], history.OfType<EventRaisedEvent>().Select(e => e.EventName));
     }
 
     [Fact]
