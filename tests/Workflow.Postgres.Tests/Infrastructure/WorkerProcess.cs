@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Workflow.TestUtilities;
+
+namespace Workflow.Postgres.Tests.Infrastructure;
+
+/// <summary>
+/// A worker node in a process of its own (<c>tests/Workflow.Postgres.Worker</c>): the runtime on PostgreSQL, whose
+/// console lines the test reads. It can be paused (SIGSTOP), continued (SIGCONT) and killed (SIGKILL); disposing it
+/// kills it if it still runs.
+/// </summary>
+public sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    private WorkerProcess(string nodeId, Process process)
+    {
+        NodeId = nodeId;
+        _process = process;
+    }
+
+    public string NodeId { get; }
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    /// <summary>Everything the process printed, for failure messages.</summary>
+    public string Output => $"--- {NodeId} ---{Environment.NewLine}{string.Join(Environment.NewLine, _lines)}";
+
+    /// <summary>Starts a node and waits until it prints that it runs.</summary>
+    public static async Task<WorkerProcess> StartAsync(
+        string connectionString, string schema, string nodeId, TimeSpan lease, TimeSpan poll, IEnumerable<string>? extra = null, CancellationToken cancellationToken = default)
+    {
+        var worker = Path.GetFullPath(Path.Combine(
+            AppContext.BaseDirectory, "..", "..", "Workflow.Postgres.Worker", new DirectoryInfo(AppContext.BaseDirectory).Name, "Workflow.Postgres.Worker.dll"));
+        Assert.True(File.Exists(worker), $"The worker program was not built at {worker}.");
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        string[] arguments =
+        [
+            worker,
+            "--schema", schema,
+            "--node", nodeId,
+            "--lease-ms", ((int)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "--poll-ms", ((int)poll.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            .. extra ?? [],
+        ];
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // The connection string goes through the environment, not the command line.
+        startInfo.Environment["WORKFLOW_WORKER_CONNECTION"] = connectionString;
+        var process = new Process { StartInfo = startInfo };
+        var node = new WorkerProcess(nodeId, process);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data is null ? null : "stderr: " + e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await node.WaitForLineAsync(l => l == $"ready node={nodeId}", "it runs", cancellationToken);
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+
+        return node;
+    }
+
+    public int Count(Func<string, bool> match) => _lines.Count(match);
+
+    /// <summary>Waits until the process printed a matching line; fails with its output if it exits first or the cap passes.</summary>
+    public async Task WaitForLineAsync(Func<string, bool> match, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Poll.UntilAsync(
+                () => _lines.Any(match) || (_process.HasExited ? throw new InvalidOperationException($"{NodeId} exited with {_process.ExitCode}.") : false),
+                $"{NodeId}: {what}",
+                cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}{Output}", ex);
+        }
+    }
+
+    /// <summary>Pauses the whole process (SIGSTOP): no thread runs, no heartbeat renews its leases.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused process go on (SIGCONT).</summary>
+    public Task ContinueAsync() => SignalAsync("CONT");
+
+    /// <summary>Kills the process with SIGKILL, as a crash would: nothing of it runs any more.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync().WaitAsync(Poll.Cap);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(Poll.Cap);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(line);
+        }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, _process.Id.ToString(CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
+        await kill.WaitForExitAsync().WaitAsync(Poll.Cap);
+        Assert.True(kill.ExitCode == 0, $"kill -s {signal} {_process.Id} failed with {kill.ExitCode}.");
+    }
+}
