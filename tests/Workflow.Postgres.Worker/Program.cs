@@ -2,10 +2,11 @@
 //
 //   dotnet Workflow.Postgres.Worker.dll --connection "Host=...;Database=..." --schema wf_x --node node-a
 //       [--lease-ms 2000] [--poll-ms 200] [--max-concurrent 16] [--stall-after 10] [--hold-commit-of instance-id]
+//       [--trace-leases true]
 //
 // Every setting may also come from WORKFLOW_WORKER_<NAME> (WORKFLOW_WORKER_CONNECTION, ...). It prints "ready node=..."
 // once it runs, the runtime's and the store's log lines with their event ids ("warn: Workflow.Runtime[1104] ..."), and
-// the lines of SideEffectLog and HoldingStore. It runs until it is killed.
+// the lines of SideEffectLog and WorkerStore. It runs until it is killed.
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,9 +45,9 @@ builder.Services
     .AddWorkflow(WorkerWorkflows.CreateTimer(log.RunStepAsync))
     .AddWorkflow(WorkerWorkflows.CreateSignal(log.RunStepAsync))
     .UsePostgres(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { ApplicationName = settings.NodeId }.ConnectionString, o => o.Schema = settings.Schema);
-if (settings.HoldCommitOf is { } held)
+if (settings.TraceLeases || settings.HoldCommitOf is not null)
 {
-    builder.Services.AddSingleton<IWorkflowStore>(sp => new HoldingStore(sp.GetRequiredService<PostgresWorkflowStore>(), held));
+    builder.Services.AddSingleton<IWorkflowStore>(sp => new WorkerStore(sp.GetRequiredService<PostgresWorkflowStore>(), settings.TraceLeases, settings.HoldCommitOf));
 }
 
 using var host = builder.Build();

@@ -17,6 +17,9 @@ internal sealed class SideEffectLog(NpgsqlDataSource dataSource, WorkerSettings 
           FROM (SELECT 1) AS one LEFT JOIN "{settings.Schema}".work_items AS w ON w.instance_id = $1
         """;
 
+    private const int MaxRecordAttempts = 240;
+    private static readonly TimeSpan RecordRetryDelay = TimeSpan.FromMilliseconds(250);
+
     private int _completions;
     private volatile bool _stalled;
 
@@ -30,14 +33,7 @@ internal sealed class SideEffectLog(NpgsqlDataSource dataSource, WorkerSettings 
     /// <summary>The body of every step: records the side effect, then returns this node's id.</summary>
     public async Task<string> RunStepAsync(StepContext context, CancellationToken cancellationToken)
     {
-        await using (var command = dataSource.CreateCommand(_insert))
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.InstanceId, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.StepPath, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.NodeId, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = context.Attempt, NpgsqlDbType = NpgsqlDbType.Integer });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await RecordAsync(context, cancellationToken);
 
         if (_stalled)
         {
@@ -52,5 +48,29 @@ internal sealed class SideEffectLog(NpgsqlDataSource dataSource, WorkerSettings 
         }
 
         return settings.NodeId;
+    }
+
+    // The outside world is the same database: while it restarts, the record waits for it (a bounded number of tries), as
+    // a client of a real service would, so that the step's outcome does not depend on when the restart happened.
+    private async Task RecordAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand(_insert);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.InstanceId, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = context.StepPath, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settings.NodeId, NpgsqlDbType = NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = context.Attempt, NpgsqlDbType = NpgsqlDbType.Integer });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException ex) when ((ex.IsTransient || ex is PostgresException { SqlState: ['5', '7', ..] }) && attempt < MaxRecordAttempts)
+            {
+                Console.WriteLine($"side-effect-retry instance={context.InstanceId} step={context.StepPath} attempt={attempt}: {ex.Message}");
+                await Task.Delay(RecordRetryDelay, cancellationToken);
+            }
+        }
     }
 }

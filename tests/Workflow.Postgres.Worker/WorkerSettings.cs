@@ -25,6 +25,9 @@ internal sealed class WorkerSettings
     /// <summary>The instance whose first step commit is held until the process has been stopped and continued.</summary>
     public string? HoldCommitOf { get; init; }
 
+    /// <summary>Whether every lease claimed or renewed is printed (see <c>WorkerStore</c>).</summary>
+    public bool TraceLeases { get; init; }
+
     public static WorkerSettings Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -55,6 +58,7 @@ internal sealed class WorkerSettings
             MaxConcurrentInstances = Number("max-concurrent") ?? 16,
             StallAfterCompletions = Number("stall-after"),
             HoldCommitOf = Read("hold-commit-of"),
+            TraceLeases = Read("trace-leases") is { } trace && bool.Parse(trace),
         };
     }
 }

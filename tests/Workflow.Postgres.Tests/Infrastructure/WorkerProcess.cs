@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Workflow.TestUtilities;
@@ -13,7 +12,9 @@ namespace Workflow.Postgres.Tests.Infrastructure;
 public sealed class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly Lock _gate = new();
+    private readonly List<string> _lines = [];
+    private TaskCompletionSource _printed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WorkerProcess(string nodeId, Process process)
     {
@@ -23,10 +24,23 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     public string NodeId { get; }
 
-    public IReadOnlyList<string> Lines => [.. _lines];
+    /// <summary>The lines the process printed so far (standard error ones prefixed with <c>stderr: </c>).</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lines];
+            }
+        }
+    }
 
     /// <summary>Everything the process printed, for failure messages.</summary>
-    public string Output => $"--- {NodeId} ---{Environment.NewLine}{string.Join(Environment.NewLine, _lines)}";
+    public string Output => $"--- {NodeId} ---{Environment.NewLine}{string.Join(Environment.NewLine, Lines)}";
+
+    /// <summary>Whether the process still runs.</summary>
+    public bool IsRunning => !_process.HasExited;
 
     /// <summary>Starts a node and waits until it prints that it runs.</summary>
     public static async Task<WorkerProcess> StartAsync(
@@ -77,21 +91,50 @@ public sealed class WorkerProcess : IAsyncDisposable
         return node;
     }
 
-    public int Count(Func<string, bool> match) => _lines.Count(match);
+    public int Count(Func<string, bool> match) => Lines.Count(match);
 
-    /// <summary>Waits until the process printed a matching line; fails with its output if it exits first or the cap passes.</summary>
-    public async Task WaitForLineAsync(Func<string, bool> match, string what, CancellationToken cancellationToken)
+    /// <summary>Waits until the process printed a matching line and returns it; fails with its output if it exits first
+    /// or <see cref="Poll.Cap"/> passes.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, string what, CancellationToken cancellationToken)
     {
-        try
+        var clock = Stopwatch.StartNew();
+        var seen = 0;
+        while (true)
         {
-            await Poll.UntilAsync(
-                () => _lines.Any(match) || (_process.HasExited ? throw new InvalidOperationException($"{NodeId} exited with {_process.ExitCode}.") : false),
-                $"{NodeId}: {what}",
-                cancellationToken: cancellationToken);
-        }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
-        {
-            throw new InvalidOperationException($"{ex.Message}{Environment.NewLine}{Output}", ex);
+            Task printed;
+            lock (_gate)
+            {
+                for (; seen < _lines.Count; seen++)
+                {
+                    if (match(_lines[seen]))
+                    {
+                        return _lines[seen];
+                    }
+                }
+
+                printed = _printed.Task;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{NodeId} exited with {_process.ExitCode} before {what}.{Environment.NewLine}{Output}");
+            }
+
+            var left = Poll.Cap - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"Gave up after {Poll.Cap.TotalSeconds:0} s waiting until {NodeId}: {what}.{Environment.NewLine}{Output}");
+            }
+
+            // A line, or the exit (which prints nothing more), or the cap: whichever comes first.
+            try
+            {
+                await Task.WhenAny(printed, _process.WaitForExitAsync(cancellationToken)).WaitAsync(left, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // The cap: reported above, with the output.
+            }
         }
     }
 
@@ -130,10 +173,20 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     private void Append(string? line)
     {
-        if (line is not null)
+        if (line is null)
         {
-            _lines.Enqueue(line);
+            return;
         }
+
+        TaskCompletionSource printed;
+        lock (_gate)
+        {
+            _lines.Add(line);
+            printed = _printed;
+            _printed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        printed.TrySetResult();
     }
 
     private async Task SignalAsync(string signal)

@@ -5,11 +5,16 @@ using Workflow.Storage;
 namespace Workflow.Postgres.Worker;
 
 /// <summary>
-/// The PostgreSQL store, except that the first step commit of one instance is held after the runtime sent it, until the
-/// process has been stopped (SIGSTOP) and continued (SIGCONT): a node that pauses with a write in flight, the zombie of
-/// the fencing test. It prints what it holds and what the store answered.
+/// The PostgreSQL store as the runtime of a worker sees it, with two additions the tests turn on:
+/// <list type="bullet">
+/// <item>tracing leases: every lease claimed or renewed is printed with its fencing token and its expiry
+/// (<c>leased instance=... token=... until=...</c>), before the runtime learns of it;</item>
+/// <item>holding a commit: the first step commit of one instance is held after the runtime sent it, until the process has
+/// been stopped (SIGSTOP) and continued (SIGCONT): a node that pauses with a write in flight, the zombie of the fencing
+/// test. It prints what it holds and what the store answered.</item>
+/// </list>
 /// </summary>
-internal sealed class HoldingStore(IWorkflowStore inner, string heldInstanceId) : IWorkflowStore, IDisposable
+internal sealed class WorkerStore(IWorkflowStore inner, bool traceLeases, string? heldInstanceId) : IWorkflowStore, IDisposable
 {
     private readonly TaskCompletionSource _continued = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PosixSignalRegistration? _registration;
@@ -17,7 +22,8 @@ internal sealed class HoldingStore(IWorkflowStore inner, string heldInstanceId) 
 
     public async ValueTask<CommitResult> CommitAsync(WorkflowCommit commit, CancellationToken cancellationToken = default)
     {
-        if (commit.InstanceId != heldInstanceId
+        if (heldInstanceId is null
+            || commit.InstanceId != heldInstanceId
             || !commit.Events.Any(e => e.Type == "step.completed.v1")
             || Interlocked.Exchange(ref _held, 1) != 0)
         {
@@ -30,7 +36,8 @@ internal sealed class HoldingStore(IWorkflowStore inner, string heldInstanceId) 
         }
 
         _registration = PosixSignalRegistration.Create(PosixSignal.SIGCONT, _ => _continued.TrySetResult());
-        Console.WriteLine($"commit-held instance={commit.InstanceId} token={commit.Lease?.FencingToken} version={commit.ExpectedVersion}");
+        Console.WriteLine(
+            $"commit-held instance={commit.InstanceId} token={commit.Lease?.FencingToken} version={commit.ExpectedVersion} events={string.Join(',', commit.Events.Select(e => e.EventId))}");
         await _continued.Task.WaitAsync(cancellationToken);
         Console.WriteLine($"commit-sent instance={commit.InstanceId}");
         var result = await inner.CommitAsync(commit, cancellationToken);
@@ -48,11 +55,11 @@ internal sealed class HoldingStore(IWorkflowStore inner, string heldInstanceId) 
     public IAsyncEnumerable<RecordedEvent> WatchStreamAsync(string instanceId, long fromVersion, CancellationToken cancellationToken = default) =>
         inner.WatchStreamAsync(instanceId, fromVersion, cancellationToken);
 
-    public ValueTask<IReadOnlyList<WorkLease>> ClaimAsync(string ownerId, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        inner.ClaimAsync(ownerId, maxItems, leaseDuration, cancellationToken);
+    public async ValueTask<IReadOnlyList<WorkLease>> ClaimAsync(string ownerId, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        Trace(await inner.ClaimAsync(ownerId, maxItems, leaseDuration, cancellationToken));
 
-    public ValueTask<IReadOnlyList<WorkLease>> RenewAsync(IReadOnlyList<WorkLease> leases, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        inner.RenewAsync(leases, leaseDuration, cancellationToken);
+    public async ValueTask<IReadOnlyList<WorkLease>> RenewAsync(IReadOnlyList<WorkLease> leases, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        Trace(await inner.RenewAsync(leases, leaseDuration, cancellationToken));
 
     public ValueTask<bool> ReleaseAsync(WorkLease lease, DateTimeOffset? dueAt = null, CancellationToken cancellationToken = default) =>
         inner.ReleaseAsync(lease, dueAt, cancellationToken);
@@ -69,4 +76,17 @@ internal sealed class HoldingStore(IWorkflowStore inner, string heldInstanceId) 
         inner.QueryInstancesAsync(query, cancellationToken);
 
     public void Dispose() => _registration?.Dispose();
+
+    private IReadOnlyList<WorkLease> Trace(IReadOnlyList<WorkLease> leases)
+    {
+        if (traceLeases)
+        {
+            foreach (var lease in leases)
+            {
+                Console.WriteLine($"leased instance={lease.InstanceId} token={lease.FencingToken} until={lease.ExpiresAt.UtcDateTime:O}");
+            }
+        }
+
+        return leases;
+    }
 }
