@@ -2,7 +2,7 @@
 //
 //   dotnet Workflow.Postgres.Worker.dll --connection "Host=...;Database=..." --schema wf_x --node node-a
 //       [--lease-ms 2000] [--poll-ms 200] [--max-concurrent 16] [--stall-after 10] [--hold-commit-of instance-id]
-//       [--trace-leases true]
+//       [--trace true]
 //
 // Every setting may also come from WORKFLOW_WORKER_<NAME> (WORKFLOW_WORKER_CONNECTION, ...). It prints "ready node=..."
 // once it runs, the runtime's and the store's log lines with their event ids ("warn: Workflow.Runtime[1104] ..."), and
@@ -45,9 +45,9 @@ builder.Services
     .AddWorkflow(WorkerWorkflows.CreateTimer(log.RunStepAsync))
     .AddWorkflow(WorkerWorkflows.CreateSignal(log.RunStepAsync))
     .UsePostgres(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { ApplicationName = settings.NodeId }.ConnectionString, o => o.Schema = settings.Schema);
-if (settings.TraceLeases || settings.HoldCommitOf is not null)
+if (settings.Trace || settings.HoldCommitOf is not null)
 {
-    builder.Services.AddSingleton<IWorkflowStore>(sp => new WorkerStore(sp.GetRequiredService<PostgresWorkflowStore>(), settings.TraceLeases, settings.HoldCommitOf));
+    builder.Services.AddSingleton<IWorkflowStore>(sp => new WorkerStore(sp.GetRequiredService<PostgresWorkflowStore>(), settings.Trace, settings.HoldCommitOf));
 }
 
 using var host = builder.Build();

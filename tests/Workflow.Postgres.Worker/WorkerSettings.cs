@@ -25,8 +25,8 @@ internal sealed class WorkerSettings
     /// <summary>The instance whose first step commit is held until the process has been stopped and continued.</summary>
     public string? HoldCommitOf { get; init; }
 
-    /// <summary>Whether every lease claimed or renewed is printed (see <c>WorkerStore</c>).</summary>
-    public bool TraceLeases { get; init; }
+    /// <summary>Whether leases and wake-ups are printed (see <c>WorkerStore</c>).</summary>
+    public bool Trace { get; init; }
 
     public static WorkerSettings Parse(string[] args)
     {
@@ -58,7 +58,7 @@ internal sealed class WorkerSettings
             MaxConcurrentInstances = Number("max-concurrent") ?? 16,
             StallAfterCompletions = Number("stall-after"),
             HoldCommitOf = Read("hold-commit-of"),
-            TraceLeases = Read("trace-leases") is { } trace && bool.Parse(trace),
+            Trace = Read("trace") is { } trace && bool.Parse(trace),
         };
     }
 }

@@ -7,14 +7,16 @@ namespace Workflow.Postgres.Worker;
 /// <summary>
 /// The PostgreSQL store as the runtime of a worker sees it, with two additions the tests turn on:
 /// <list type="bullet">
-/// <item>tracing leases: every lease claimed or renewed is printed with its fencing token and its expiry
-/// (<c>leased instance=... token=... until=...</c>), before the runtime learns of it;</item>
+/// <item>tracing: every lease claimed or renewed is printed with its fencing token and its expiry
+/// (<c>leased instance=... token=... until=...</c>) before the runtime learns of it, and every wake-up the store signals
+/// to the dispatcher (<c>work-signal</c>: work made runnable by this node, announced by another node with <c>NOTIFY</c>,
+/// or possibly missed while the listener reconnected), but not the ends of the poll interval;</item>
 /// <item>holding a commit: the first step commit of one instance is held after the runtime sent it, until the process has
 /// been stopped (SIGSTOP) and continued (SIGCONT): a node that pauses with a write in flight, the zombie of the fencing
 /// test. It prints what it holds and what the store answered.</item>
 /// </list>
 /// </summary>
-internal sealed class WorkerStore(IWorkflowStore inner, bool traceLeases, string? heldInstanceId) : IWorkflowStore, IDisposable
+internal sealed class WorkerStore(IWorkflowStore inner, bool trace, string? heldInstanceId) : IWorkflowStore, IDisposable
 {
     private readonly TaskCompletionSource _continued = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PosixSignalRegistration? _registration;
@@ -64,7 +66,14 @@ internal sealed class WorkerStore(IWorkflowStore inner, bool traceLeases, string
     public ValueTask<bool> ReleaseAsync(WorkLease lease, DateTimeOffset? dueAt = null, CancellationToken cancellationToken = default) =>
         inner.ReleaseAsync(lease, dueAt, cancellationToken);
 
-    public Task WaitForWorkAsync(CancellationToken cancellationToken) => inner.WaitForWorkAsync(cancellationToken);
+    public async Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        await inner.WaitForWorkAsync(cancellationToken);
+        if (trace)
+        {
+            Console.WriteLine("work-signal");
+        }
+    }
 
     public ValueTask<WorkflowInstanceInfo?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default) =>
         inner.GetInstanceAsync(instanceId, cancellationToken);
@@ -79,7 +88,7 @@ internal sealed class WorkerStore(IWorkflowStore inner, bool traceLeases, string
 
     private IReadOnlyList<WorkLease> Trace(IReadOnlyList<WorkLease> leases)
     {
-        if (traceLeases)
+        if (trace)
         {
             foreach (var lease in leases)
             {

@@ -95,10 +95,16 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>Waits until the process printed a matching line and returns it; fails with its output if it exits first
     /// or <see cref="Poll.Cap"/> passes.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, string what, CancellationToken cancellationToken)
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, string what, CancellationToken cancellationToken) =>
+        await WaitForCountAsync(match, 1, what, cancellationToken);
+
+    /// <summary>Waits until the process printed <paramref name="count"/> matching lines in all and returns the last of
+    /// them; fails with its output if it exits first or <see cref="Poll.Cap"/> passes.</summary>
+    public async Task<string> WaitForCountAsync(Func<string, bool> match, int count, string what, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var seen = 0;
+        var found = 0;
         while (true)
         {
             Task printed;
@@ -106,7 +112,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             {
                 for (; seen < _lines.Count; seen++)
                 {
-                    if (match(_lines[seen]))
+                    if (match(_lines[seen]) && ++found >= count)
                     {
                         return _lines[seen];
                     }

@@ -31,7 +31,7 @@ public sealed class MultiNodeTests(StoreFixture fixture, ITestOutputHelper outpu
         {
             // node-a stalls every step it starts after it has finished ten instances: a call that hangs, in flight
             // until the process dies.
-            nodes.Add(await WorkerProcess.StartAsync(connection, schema, "node-a", Lease, Poll, ["--max-concurrent", "8", "--stall-after", "10", "--trace-leases", "true"], Token));
+            nodes.Add(await WorkerProcess.StartAsync(connection, schema, "node-a", Lease, Poll, ["--max-concurrent", "8", "--stall-after", "10", "--trace", "true"], Token));
             nodes.Add(await WorkerProcess.StartAsync(connection, schema, "node-b", Lease, Poll, ["--max-concurrent", "8"], Token));
             nodes.Add(await WorkerProcess.StartAsync(connection, schema, "node-c", Lease, Poll, ["--max-concurrent", "8"], Token));
             var (victim, survivors) = (nodes[0], nodes[1..]);
