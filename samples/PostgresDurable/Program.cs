@@ -2,10 +2,10 @@
 //
 //   export WORKFLOW_POSTGRES="Host=localhost;Username=postgres;Password=secret;Database=orders"
 //   dotnet run --project samples/PostgresDurable                   # a node: runs instances until Ctrl+C
-//   dotnet run --project samples/PostgresDurable -- start 20       # a node that also starts 20 orders and waits for them
+//   dotnet run --project samples/PostgresDurable -- start 20       # starts 20 orders and waits until they are shipped
 //
-// Start two or three nodes in separate terminals, then one with "start 20": every node runs some of the steps. Stop a
-// node (Ctrl+C, or kill -9) while orders sleep in "cool-off": the others finish them once its leases expire.
+// Start two or three nodes in separate terminals, then "start 20": the nodes share the orders. Stop a node (Ctrl+C, or
+// kill -9) while orders sleep in "cool-off": the others finish them once its leases expire.
 // WORKFLOW_NODE names a node (by default the machine name and the process id).
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,17 +49,20 @@ var order = WorkflowDefinition.Create<Order>("order")
 
 var builder = Host.CreateApplicationBuilder();
 builder.Services
-    .AddWorkflows(options => options.NodeId = node)
+    .AddWorkflows(options =>
+    {
+        options.NodeId = node;
+        options.RunWorker = count == 0;                            // "start" only starts orders: the nodes run them
+    })
     .AddWorkflow(order)
     .UsePostgres(connectionString, postgres => postgres.Schema = "orders");   // tables are created on first use
 #endregion
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 using var host = builder.Build();
 await host.StartAsync();
-Console.WriteLine($"node {node} runs; Ctrl+C to stop it");
-
 if (count == 0)
 {
+    Console.WriteLine($"node {node} runs; Ctrl+C to stop it");
     await host.WaitForShutdownAsync();
     return 0;
 }

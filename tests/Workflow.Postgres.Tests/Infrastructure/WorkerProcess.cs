@@ -46,38 +46,17 @@ public sealed class WorkerProcess : IAsyncDisposable
     public static async Task<WorkerProcess> StartAsync(
         string connectionString, string schema, string nodeId, TimeSpan lease, TimeSpan poll, IEnumerable<string>? extra = null, CancellationToken cancellationToken = default)
     {
-        var worker = Path.GetFullPath(Path.Combine(
-            AppContext.BaseDirectory, "..", "..", "Workflow.Postgres.Worker", new DirectoryInfo(AppContext.BaseDirectory).Name, "Workflow.Postgres.Worker.dll"));
-        Assert.True(File.Exists(worker), $"The worker program was not built at {worker}.");
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         string[] arguments =
         [
-            worker,
             "--schema", schema,
             "--node", nodeId,
             "--lease-ms", ((int)lease.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             "--poll-ms", ((int)poll.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
             .. extra ?? [],
         ];
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
 
         // The connection string goes through the environment, not the command line.
-        startInfo.Environment["WORKFLOW_WORKER_CONNECTION"] = connectionString;
-        var process = new Process { StartInfo = startInfo };
-        var node = new WorkerProcess(nodeId, process);
-        process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => node.Append(e.Data is null ? null : "stderr: " + e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var node = Launch("Workflow.Postgres.Worker", nodeId, arguments, new Dictionary<string, string?> { ["WORKFLOW_WORKER_CONNECTION"] = connectionString });
         try
         {
             await node.WaitForLineAsync(l => l == $"ready node={nodeId}", "it runs", cancellationToken);
@@ -89,6 +68,64 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
 
         return node;
+    }
+
+    /// <summary>Starts another program of the solution, built next to the tests (a project referenced by the test
+    /// project), named <paramref name="name"/> in failure messages, with these arguments and environment variables
+    /// (<see langword="null"/> removes one).</summary>
+    public static WorkerProcess Launch(string project, string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var program = Path.GetFullPath(Path.Combine(
+            AppContext.BaseDirectory, "..", "..", project, new DirectoryInfo(AppContext.BaseDirectory).Name, project + ".dll"));
+        Assert.True(File.Exists(program), $"{project} was not built at {program}.");
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(program);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (variable, value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(variable);
+            }
+            else
+            {
+                startInfo.Environment[variable] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = startInfo };
+        var child = new WorkerProcess(name, process);
+        process.OutputDataReceived += (_, e) => child.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data is null ? null : "stderr: " + e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits until the process exits by itself (at most <see cref="Poll.Cap"/>) and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(Poll.Cap, cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{NodeId} did not exit within {Poll.Cap.TotalSeconds:0} s.{Environment.NewLine}{Output}", ex);
+        }
+
+        // WaitForExitAsync also waited for the end of the redirected output: every line is in.
+        return _process.ExitCode;
     }
 
     public int Count(Func<string, bool> match) => Lines.Count(match);
