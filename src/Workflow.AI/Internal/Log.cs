@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(WorkflowAIEventId.ModelCallRequestChanged, LogLevel.Warning, "Model call {CallId} of step {StepPath} in instance {InstanceId} was journaled for a different request than the step makes now (its prompt, tools or options changed, or depend on something that is not deterministic). The journaled response is used, because a completed model call is never repeated.")]
     public static partial void ModelCallRequestChanged(ILogger logger, string callId, string stepPath, string instanceId);
 
+    [LoggerMessage(WorkflowAIEventId.ModelCallStreamRetried, LogLevel.Warning, "The stream of model call {CallId} of step {StepPath} was cut ({Reason}); calling the model again (retry {Retry} of {MaxRetries}).")]
+    public static partial void StreamRetrying(ILogger logger, string callId, string stepPath, int retry, int maxRetries, string reason);
+
     [LoggerMessage(WorkflowAIEventId.ProviderRetrying, LogLevel.Warning, "Chat provider {Provider} failed ({Reason}); retry {Retry} in {Delay}.")]
     public static partial void ProviderRetrying(ILogger logger, Exception? exception, string provider, string reason, int retry, TimeSpan delay);
 

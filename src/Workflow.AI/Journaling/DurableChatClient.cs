@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Workflow.AI.Internal;
 using Workflow.AI.Journaling;
+using Workflow.AI.Providers;
 using Workflow.AI.Telemetry;
 using Workflow.Steps;
 
@@ -28,7 +29,10 @@ namespace Workflow.AI;
 /// <para>Streaming calls send each update to the instance's watchers as it arrives (<c>StepProgressUpdate</c> with
 /// the call id as <c>CallId</c> and the <see cref="ChatResponseUpdate"/> as <c>Data</c>); when a call whose partial
 /// output watchers may hold runs again, a <c>StepStreamResetUpdate</c> for its call id comes first. The journal keeps
-/// the final, aggregated response.</para>
+/// the final, aggregated response. In the prompt, extract and agent steps, a stream that is cut after it started is
+/// made again within the call, up to <see cref="ChatResilienceOptions.MaxRetryAttempts"/> times, after a reset for
+/// watchers; a stream read through <see cref="GetStreamingResponseAsync"/> is not, as its reader has seen the partial
+/// updates.</para>
 /// <para>The token usage of every call, made or replayed, is added to the step's metadata under the keys of
 /// <see cref="AIMetadataKeys"/>. Create the client for each step attempt, with the attempt's context: it is not valid
 /// once the attempt has ended.</para>
@@ -168,32 +172,47 @@ public sealed class DurableChatClient : DelegatingChatClient
                 async token =>
                 {
                     live = true;
-                    if (_state.NeedsReset(callId))
-                    {
-                        _context.EmitReset(callId);
-                    }
 
-                    var updates = new List<ChatResponseUpdate>();
-                    await foreach (var update in InnerClient.GetStreamingResponseAsync(request, options, token).ConfigureAwait(false))
+                    // A stream cut after it started is made again here (the provider's resilience retried only until
+                    // its first update), with a reset for watchers first. Not when the caller reads the stream itself:
+                    // it has already seen the partial updates, and a second stream would repeat them.
+                    var retries = writer is null ? StreamRetries : 0;
+                    for (var attempt = 0; ; attempt++)
                     {
-                        updates.Add(update);
-                        if (update.Contents.Count > 0)
+                        if (_state.NeedsReset(callId))
                         {
-                            _state.MarkEmitted(callId);
-                            _context.Emit(update, callId);
+                            _context.EmitReset(callId);
                         }
 
-                        writer?.TryWrite(update);
-                    }
+                        var updates = new List<ChatResponseUpdate>();
+                        try
+                        {
+                            await foreach (var update in InnerClient.GetStreamingResponseAsync(request, options, token).ConfigureAwait(false))
+                            {
+                                updates.Add(update);
+                                if (update.Contents.Count > 0)
+                                {
+                                    _state.MarkEmitted(callId);
+                                    _context.Emit(update, callId);
+                                }
 
-                    var response = updates.ToChatResponse();
-                    if (_requireFinishReason && response.FinishReason is null)
-                    {
-                        throw new ChatStreamIncompleteException(
-                            $"The streamed reply of model call '{callId}' in step '{_context.StepPath}' ended after {updates.Count} update(s) without a finish reason: the stream was cut or is not a chat stream. It was not journaled; retry the step (StepOptions.Retry) to call the model again.");
-                    }
+                                writer?.TryWrite(update);
+                            }
 
-                    return ChatCallRecord.Encode(response, fingerprint, streamed: true);
+                            var response = updates.ToChatResponse();
+                            if (_requireFinishReason && response.FinishReason is null)
+                            {
+                                throw new ChatStreamIncompleteException(
+                                    $"The streamed reply of model call '{callId}' in step '{_context.StepPath}' ended after {updates.Count} update(s) without a finish reason: the stream was cut or is not a chat stream. It was not journaled; retry the step (StepOptions.Retry) to call the model again.");
+                            }
+
+                            return ChatCallRecord.Encode(response, fingerprint, streamed: true);
+                        }
+                        catch (Exception ex) when (attempt < retries && updates.Count > 0 && IsCut(ex, token))
+                        {
+                            Log.StreamRetrying(Logger, callId, _context.StepPath, attempt + 1, retries, ex.GetType().Name);
+                        }
+                    }
                 },
                 cancellationToken).ConfigureAwait(false);
             return (Complete(callId, record, fingerprint, live), live);
@@ -235,6 +254,13 @@ public sealed class DurableChatClient : DelegatingChatClient
 
         return response;
     }
+
+    /// <summary>How often a stream cut mid-way is made again within the call: the host's
+    /// <see cref="ChatResilienceOptions.MaxRetryAttempts"/>.</summary>
+    private int StreamRetries => _context.Services.GetService<IOptions<WorkflowAIOptions>>()?.Value.Resilience.MaxRetryAttempts ?? 2;
+
+    private bool IsCut(Exception exception, CancellationToken token) =>
+        ChatErrorClassifier.Classify(exception, _context.Services.GetService<TimeProvider>() ?? TimeProvider.System, token).Kind == ChatFailureKind.Transient;
 
     private static IReadOnlyList<ChatMessage> Snapshot(IEnumerable<ChatMessage> messages) =>
         messages as IReadOnlyList<ChatMessage> ?? [.. messages];

@@ -14,6 +14,10 @@ public static class WorkflowAIEventId
     /// options changed since, or they depend on something that is not deterministic); the journaled response is used.</summary>
     public const int ModelCallRequestChanged = 5002;
 
+    /// <summary>The stream of a model call was cut after it started; the model is called again for it, and watchers
+    /// get a reset first.</summary>
+    public const int ModelCallStreamRetried = 5003;
+
     /// <summary>A call to a chat provider failed and will be retried.</summary>
     public const int ProviderRetrying = 5010;
 

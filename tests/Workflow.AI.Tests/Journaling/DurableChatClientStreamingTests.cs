@@ -45,7 +45,7 @@ public sealed class DurableChatClientStreamingTests
     }
 
     [Fact]
-    public async Task StreamedPrompt_CutMidwayAndRetried_ResetPrecedesTheRetriedTextAndTheJournalHasNoDuplicate()
+    public async Task StreamedPrompt_CutMidway_IsCalledAgainWithinTheStep_ResetPrecedesTheRetriedTextAndTheJournalHasNoDuplicate()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var model = new ScriptedChatClient()
@@ -53,7 +53,7 @@ public sealed class DurableChatClientStreamingTests
             .CutStream("Dear customer, your ref", new IOException("connection reset"))
             .Reply("Dear customer, your refund is on its way.");
         var definition = WorkflowDefinition.Create<string>("stream-cut")
-            .Prompt("reply", ticket => $"answer {ticket}", new PromptOptions { Stream = true }, Retry)
+            .Prompt("reply", ticket => $"answer {ticket}", new PromptOptions { Stream = true })
             .Build();
         await using var env = await StartAsync(model, definition);
 
@@ -75,7 +75,41 @@ public sealed class DurableChatClientStreamingTests
         var journaled = Assert.Single(history.OfType<StepSubResultRecordedEvent>());
         Assert.Contains("\"Dear customer, your refund is on its way.\"", journaled.Value.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain("your refDear", journaled.Value.GetRawText(), StringComparison.Ordinal);
-        Assert.Single(history.OfType<StepAttemptFailedEvent>());
+        Assert.Empty(history.OfType<StepAttemptFailedEvent>());
+        Assert.Equal(2, model.CallCount);
+    }
+
+    [Fact]
+    public async Task StreamedPrompt_CutMoreOftenThanTheRetriesAllow_FailsTheAttempt_AndTheStepRetryStartsWithAReset()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new ScriptedChatClient()
+            .HoldNext(gate)
+            .CutStream("Dear cust", new IOException("connection reset"))
+            .CutStream("Dear customer, your", new IOException("connection reset"))
+            .Reply("Dear customer, your refund is on its way.");
+        var definition = WorkflowDefinition.Create<string>("stream-cut-twice")
+            .Prompt("reply", ticket => $"answer {ticket}", new PromptOptions { Stream = true }, Retry)
+            .Build();
+        await using var env = await StartAsync(model, definition, o => o.Resilience.MaxRetryAttempts = 1);
+
+        var handle = await env.Client.StartAsync(definition, "ticket-8", new StartWorkflowOptions { InstanceId = "cut-2" }, Token);
+        var watcher = StreamWatcher.Start(env.Client, handle.InstanceId, Token);
+        await watcher.Subscribed.OrHang();
+        gate.SetResult();
+        var result = await handle.GetResultAsync(Token).OrHang();
+        await watcher.Completion.OrHang();
+
+        Assert.Equal("Dear customer, your refund is on its way.", result);
+        var sequence = watcher.Sequence("chat-1");
+        Assert.Equal(2, sequence.Count(s => s == "|reset|"));
+        Assert.Equal(result, string.Concat(sequence.Skip(sequence.ToList().LastIndexOf("|reset|") + 1)));
+        Assert.Equal(result, watcher.TextOf("chat-1"));
+        var history = await handle.GetHistoryAsync(Token);
+        var failed = Assert.Single(history.OfType<StepAttemptFailedEvent>());
+        Assert.Equal(typeof(IOException).FullName, failed.Failure.ErrorType);
+        Assert.Single(history.OfType<StepSubResultRecordedEvent>());
+        Assert.Equal(3, model.CallCount);
     }
 
     [Fact]
@@ -120,7 +154,7 @@ public sealed class DurableChatClientStreamingTests
         var definition = WorkflowDefinition.Create<string>("stream-incomplete")
             .Prompt("reply", x => x, new PromptOptions { Stream = true }, Retry)
             .Build();
-        await using var env = await StartAsync(model, definition);
+        await using var env = await StartAsync(model, definition, o => o.Resilience.MaxRetryAttempts = 0);
 
         var handle = await env.Client.StartAsync(definition, "x", cancellationToken: Token);
 

@@ -190,7 +190,51 @@ public sealed class OpenAIProviderTests
     }
 
     [Fact]
-    public async Task StreamCutMidway_StepRetried_WatchersGetAResetBeforeTheRetriedText_AndTheJournalHoldsOnlyTheFinalReply()
+    public async Task StreamCutMidway_CalledAgainWithinTheStep_WatchersGetAResetBeforeTheRetriedText_AndTheJournalHoldsOnlyTheFinalReply()
+    {
+        await using var server = await LocalServer.StartAsync();
+        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var partial = OpenAIWire.CutStream("Your refund has", cut.Task);
+        server.Enqueue(
+            async (context, request) =>
+            {
+                await watching.Task.WaitAsync(context.RequestAborted);
+                await partial(context, request);
+            },
+            OpenAIWire.Text("Your refund has been approved today."));
+        var definition = WorkflowDefinition.Create<string>("openai-cut-in-call")
+            .Prompt("reply", q => q, new PromptOptions { Stream = true })
+            .Build();
+        var (host, _) = await ProviderHost.StartAsync(definition, b => b.AddOpenAI("openai", server));
+        await using var _ = host;
+
+        var handle = await host.Client.StartAsync(definition, "refund?", new StartWorkflowOptions { InstanceId = "cut-in-call" }, Token);
+        var watcher = StreamWatcher.Start(host.Client, handle.InstanceId, Token);
+        await watcher.Subscribed.OrHang();
+        watching.SetResult();
+        await Poll.UntilAsync(() => watcher.TextOf("chat-1") == "Your refund has", "the watcher has the partial text", cancellationToken: Token);
+        cut.SetResult();
+        var result = await handle.GetResultAsync(Token).OrHang();
+        await watcher.Completion.OrHang();
+
+        Assert.Equal("Your refund has been approved today.", result);
+        var sequence = watcher.Sequence("chat-1");
+        var reset = sequence.ToList().IndexOf("|reset|");
+        Assert.Equal(["Your", " refund", " has"], sequence.Take(reset));
+        Assert.Equal(result, string.Concat(sequence.Skip(reset + 1)));
+        Assert.Equal(result, watcher.TextOf("chat-1"));
+        var history = await handle.GetHistoryAsync(Token);
+        var journaled = Assert.Single(history.OfType<StepSubResultRecordedEvent>());
+        var text = journaled.Value.GetProperty("response").GetProperty("messages")[0].GetProperty("contents").EnumerateArray()
+            .Where(c => c.GetProperty("$type").GetString() == "text").Select(c => c.GetProperty("text").GetString());
+        Assert.Equal(result, string.Concat(text));
+        Assert.Empty(history.OfType<StepAttemptFailedEvent>());
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task StreamCutMidway_RetriesOff_StepRetried_WatchersGetAResetBeforeTheRetriedText_AndTheJournalHoldsOnlyTheFinalReply()
     {
         await using var server = await LocalServer.StartAsync();
         var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -206,7 +250,7 @@ public sealed class OpenAIProviderTests
         var definition = WorkflowDefinition.Create<string>("openai-cut")
             .Prompt("reply", q => q, new PromptOptions { Stream = true }, StepRetry)
             .Build();
-        var (host, _) = await ProviderHost.StartAsync(definition, b => b.AddOpenAI("openai", server));
+        var (host, _) = await ProviderHost.StartAsync(definition, b => b.AddOpenAI("openai", server), o => o.Resilience.MaxRetryAttempts = 0);
         await using var _ = host;
 
         var handle = await host.Client.StartAsync(definition, "refund?", new StartWorkflowOptions { InstanceId = "cut-1" }, Token);
