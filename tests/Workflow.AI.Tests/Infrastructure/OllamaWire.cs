@@ -43,6 +43,27 @@ public static class OllamaWire
         await LineAsync(context, Done(message, promptTokens, completionTokens));
     };
 
+    /// <summary>Streams <paramref name="partialText"/>'s words, then, once <paramref name="cut"/> completes, drops
+    /// the connection before the <c>done</c> line.</summary>
+    public static LocalServer.Reply CutStream(string partialText, Task cut) => async (context, _) =>
+    {
+        context.Response.ContentType = "application/x-ndjson";
+        var words = partialText.Split(' ');
+        for (var i = 0; i < words.Length; i++)
+        {
+            await LineAsync(context, new JsonObject
+            {
+                ["model"] = "llama-test",
+                ["created_at"] = "2026-01-01T00:00:00Z",
+                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = i == 0 ? words[i] : " " + words[i] },
+                ["done"] = false,
+            });
+        }
+
+        await cut.WaitAsync(context.RequestAborted);
+        context.Abort();
+    };
+
     public static LocalServer.Reply Status(int status, string error = "failure") => async (context, _) =>
     {
         context.Response.StatusCode = status;

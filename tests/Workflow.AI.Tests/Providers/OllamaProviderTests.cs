@@ -37,6 +37,47 @@ public sealed class OllamaProviderTests
     }
 
     [Fact]
+    public async Task StreamCutMidway_CalledAgainWithinTheStep_TextAfterTheResetEqualsTheJournaledReply()
+    {
+        await using var server = await LocalServer.StartAsync();
+        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var partial = OllamaWire.CutStream("Bonjour tout", cut.Task);
+        server.Enqueue(
+            async (context, request) =>
+            {
+                await watching.Task.WaitAsync(context.RequestAborted);
+                await partial(context, request);
+            },
+            OllamaWire.Text("Bonjour tout le monde"));
+        var definition = WorkflowDefinition.Create<string>("ollama-cut").Prompt("p", q => q, new PromptOptions { Stream = true }).Build();
+        var (host, _) = await ProviderHost.StartAsync(definition, b => b.AddOllama("ollama", server));
+        await using var _ = host;
+
+        var handle = await host.Client.StartAsync(definition, "hello", new StartWorkflowOptions { InstanceId = "ollama-cut-1" }, Token);
+        var watcher = StreamWatcher.Start(host.Client, handle.InstanceId, Token);
+        await watcher.Subscribed.OrHang();
+        watching.SetResult();
+        await Poll.UntilAsync(() => watcher.TextOf("chat-1") == "Bonjour tout", "the watcher has the partial text", cancellationToken: Token);
+        cut.SetResult();
+        var result = await handle.GetResultAsync(Token).OrHang();
+        await watcher.Completion.OrHang();
+
+        Assert.Equal("Bonjour tout le monde", result);
+        var sequence = watcher.Sequence("chat-1");
+        var reset = sequence.ToList().LastIndexOf("|reset|");
+        Assert.Equal(["Bonjour", " tout"], sequence.Take(reset));
+        Assert.Equal(result, string.Concat(sequence.Skip(reset + 1)));
+        var history = await handle.GetHistoryAsync(Token);
+        var journaled = Assert.Single(history.OfType<StepSubResultRecordedEvent>());
+        var text = journaled.Value.GetProperty("response").GetProperty("messages")[0].GetProperty("contents").EnumerateArray()
+            .Where(c => c.GetProperty("$type").GetString() == "text").Select(c => c.GetProperty("text").GetString());
+        Assert.Equal(result, string.Concat(text));
+        Assert.Empty(history.OfType<StepAttemptFailedEvent>());
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
     public async Task Agent_NativeToolCall_RunsTheToolAndSendsItsResultBack()
     {
         await using var server = await LocalServer.StartAsync();
@@ -106,13 +147,15 @@ public sealed class OllamaProviderTests
         Assert.Equal("answered by the OpenAI endpoint", await (await host.Client.StartAsync(definition, "q", cancellationToken: Token)).GetResultAsync(Token).OrHang());
     }
 
-    [Fact]
-    public async Task BadRequest_IsNotRetriedNorFailedOver()
+    [Theory]
+    [InlineData(400, "model 'llama-test' not found", "model 'llama-test' not found")]
+    [InlineData(401, "unauthorized", "401 (Unauthorized)")]
+    public async Task BadRequest_IsNotRetriedNorFailedOver(int status, string message, string expected)
     {
         await using var ollama = await LocalServer.StartAsync();
         await using var openai = await LocalServer.StartAsync();
-        ollama.Enqueue(OllamaWire.Status(400, "model 'llama-test' not found"));
-        var definition = WorkflowDefinition.Create<string>("ollama-400").Prompt("p", q => q).Build();
+        ollama.Enqueue(OllamaWire.Status(status, message));
+        var definition = WorkflowDefinition.Create<string>("ollama-" + status).Prompt("p", q => q).Build();
         var (host, _) = await ProviderHost.StartAsync(
             definition,
             b => b.AddOllama("local", ollama).AddOpenAI("cloud", openai).AddChatFailover("chain", "local", "cloud"),
@@ -122,7 +165,7 @@ public sealed class OllamaProviderTests
         var error = await Assert.ThrowsAsync<WorkflowFailedException>(async () =>
             await (await host.Client.StartAsync(definition, "q", cancellationToken: Token)).GetResultAsync(Token).OrHang());
 
-        Assert.Contains("model 'llama-test' not found", error.Failure.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Failure.Message, StringComparison.Ordinal);
         Assert.Single(ollama.Requests);
         Assert.Empty(openai.Requests);
     }
