@@ -482,50 +482,62 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
         while (!stopping.IsCancellationRequested)
         {
             var room = Math.Min(Options.ClaimBatchSize, Options.MaxConcurrentInstances - ActiveRuns - QueuedRuns);
-            var claimed = 0;
-            if (room > 0)
+            if (room <= 0)
             {
-                try
+                // Full: the next run to end wakes the dispatcher (the flag is set before looking again, so an end in
+                // between is not missed); runnable work in the store is no reason to wake until then.
+                _moreWorkLikely = true;
+                if (Math.Min(Options.ClaimBatchSize, Options.MaxConcurrentInstances - ActiveRuns - QueuedRuns) <= 0)
                 {
-                    var leases = await Store.ClaimAsync(NodeId, room, Options.LeaseDuration, stopping).ConfigureAwait(false);
-                    LastStoreError = null;
-                    claimed = leases.Count;
-                    foreach (var lease in leases)
-                    {
-                        _held[lease.WorkItemId] = lease;
-                        if (_queue!.Writer.TryWrite(new RunRequest(lease, null, null, HasInput: false)))
-                        {
-                            WorkflowInstrumentation.QueueDepth.Add(1);
-                        }
-                        else
-                        {
-                            _held.TryRemove(lease.WorkItemId, out _);
-                            await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
-                        }
-                    }
+                    await WaitForWakeAsync(storeSignal: false, stopping).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    LastStoreError = ex;
-                    Log.StoreError(Logger, ex, "claiming work");
-                }
+
+                continue;
             }
 
-            _moreWorkLikely = room > 0 && claimed == room;
+            var claimed = 0;
+            try
+            {
+                var leases = await Store.ClaimAsync(NodeId, room, Options.LeaseDuration, stopping).ConfigureAwait(false);
+                LastStoreError = null;
+                claimed = leases.Count;
+                foreach (var lease in leases)
+                {
+                    _held[lease.WorkItemId] = lease;
+                    if (_queue!.Writer.TryWrite(new RunRequest(lease, null, null, HasInput: false)))
+                    {
+                        WorkflowInstrumentation.QueueDepth.Add(1);
+                    }
+                    else
+                    {
+                        _held.TryRemove(lease.WorkItemId, out _);
+                        await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LastStoreError = ex;
+                Log.StoreError(Logger, ex, "claiming work");
+            }
+
+            _moreWorkLikely = claimed == room;
             if (_moreWorkLikely)
             {
                 continue;
             }
 
-            await WaitForWakeAsync(stopping).ConfigureAwait(false);
+            await WaitForWakeAsync(storeSignal: true, stopping).ConfigureAwait(false);
         }
     }
 
-    private async Task WaitForWakeAsync(CancellationToken stopping)
+    /// <summary>Waits until something is likely to be claimable: a wake-up from this node, the store's signal that work
+    /// is runnable (when <paramref name="storeSignal"/>), or the poll interval as the guarantee.</summary>
+    private async Task WaitForWakeAsync(bool storeSignal, CancellationToken stopping)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var woken = _wake.Reader.WaitToReadAsync(wait.Token).AsTask();
@@ -535,7 +547,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
         Task scheduled;
         try
         {
-            scheduled = Store.WaitForWorkAsync(wait.Token);
+            scheduled = storeSignal ? Store.WaitForWorkAsync(wait.Token) : timeout;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

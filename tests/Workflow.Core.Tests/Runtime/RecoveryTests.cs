@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using Workflow.Client;
 using Workflow.Definitions;
+using Workflow.Runtime;
 using Workflow.Storage.InMemory;
 using Workflow.Telemetry;
 using Workflow.TestUtilities;
@@ -104,6 +105,47 @@ public sealed class RecoveryTests
         var handle = await frontEnd.Client.StartAsync(definition, 21, cancellationToken: Token);
 
         Assert.Equal(42, await handle.GetResultAsync(Token).OrHang());
+    }
+
+    [Fact]
+    public async Task WorkerAtItsConcurrencyLimit_ClaimsTheNextInstanceAsSoonAsARunEnds_OnAFrozenClock()
+    {
+        // One instance at a time and a clock that never moves: only the end of the first run can wake the dispatcher.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = new FakeTimeProvider(TestHost.Epoch);
+        var store = new InMemoryWorkflowStore(clock);
+        var definition = WorkflowDefinition.Create<int>("one-at-a-time").Then("wait", async (x, context, ct) =>
+        {
+            await gate.Task.WaitAsync(ct);
+            return x;
+        }).Build();
+        await using var worker = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition).UseInMemoryStore(store), clock: clock, options: o => o.MaxConcurrentInstances = 1, cancellationToken: Token);
+        await using var frontEnd = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition).UseInMemoryStore(store), clock: clock, options: o => o.RunWorker = false, cancellationToken: Token);
+        var first = await frontEnd.Client.StartAsync(definition, 1, cancellationToken: Token);
+        await Poll.UntilAsync(() => worker.Services.GetRequiredService<WorkflowRuntime>().ActiveRuns == 1, "the worker runs the first instance", cancellationToken: Token);
+        var second = await frontEnd.Client.StartAsync(definition, 2, cancellationToken: Token);
+
+        gate.SetResult();
+
+        Assert.Equal(1, await first.GetResultAsync(Token).OrHang());
+        Assert.Equal(2, await second.GetResultAsync(Token).OrHang());
+    }
+
+    [Fact]
+    public async Task IdleWorkerWithALongPollInterval_WakesWhenATimerComesDue()
+    {
+        var clock = new FakeTimeProvider(TestHost.Epoch);
+        var definition = WorkflowDefinition.Create<int>("timer-wake").Delay("pause", TimeSpan.FromMinutes(5)).Then("done", x => x + 1).Build();
+        await using var host = await TestHost.StartAsync(
+            b => b.AddWorkflow(definition), clock: clock, options: o => o.PollInterval = TimeSpan.FromHours(1), cancellationToken: Token);
+        var handle = await host.Client.StartAsync(definition, 1, cancellationToken: Token);
+        await Poll.UntilAsync(async () => (await handle.GetHistoryAsync(Token)).OfType<TimerStartedEvent>().Any(), "the timer is scheduled", cancellationToken: Token);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(2, await handle.GetResultAsync(Token).OrHang());
     }
 
     [Fact]
