@@ -44,6 +44,8 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     private HashSet<string> _pending = new(StringComparer.Ordinal);
     private bool _pendingAll;
     private bool _pendingWork;
+    private int _workWaiters;
+    private bool _workMissed;
     private TaskCompletionSource _workSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _sender;
     private Task? _listener;
@@ -77,7 +79,8 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     internal int Received => Volatile.Read(ref _received);
 
     /// <summary>Waits until work may have become runnable: scheduled through this store, announced by another store
-    /// on the channel, or possibly missed while the listener was reconnecting.</summary>
+    /// on the channel, or possibly missed while the listener was reconnecting. A signal that arrived while nobody was
+    /// waiting (the dispatcher was claiming) is kept, and ends the next wait at once.</summary>
     public Task WaitForWorkAsync(CancellationToken cancellationToken)
     {
         Task signal;
@@ -85,10 +88,32 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             StartListenerLocked();
+            if (_workMissed)
+            {
+                _workMissed = false;
+                return Task.CompletedTask;
+            }
+
+            _workWaiters++;
             signal = _workSignal.Task;
         }
 
-        return signal.WaitAsync(cancellationToken);
+        return WaitForSignalAsync(signal, cancellationToken);
+    }
+
+    private async Task WaitForSignalAsync(Task signal, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _workWaiters--;
+            }
+        }
     }
 
     /// <summary>Reports work this store made runnable now (after the commit): local waits end at once, and other
@@ -115,11 +140,13 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
         _sendSignal.Writer.TryWrite(true);
     }
 
+    // Ends the current waits, or (with nobody waiting) the next one.
     private void SignalWork()
     {
         TaskCompletionSource signal;
         lock (_gate)
         {
+            _workMissed = _workWaiters == 0;
             signal = _workSignal;
             _workSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

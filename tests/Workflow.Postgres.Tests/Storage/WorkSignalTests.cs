@@ -38,6 +38,29 @@ public sealed class WorkSignalTests(StoreFixture fixture) : IClassFixture<StoreF
     }
 
     [Fact]
+    public async Task WaitForWork_SignalWhileNobodyWaits_EndsTheNextWaitAtOnceAndOnlyThatOne()
+    {
+        var store = fixture.CreateStore();
+        await store.WaitForWorkAsync(Token).WaitAsync(StoreClock.Cap, Token);
+        await store.Notifications.Listening.Task.WaitAsync(StoreClock.Cap, Token);
+        var id = "kept-" + Guid.NewGuid().ToString("N");
+
+        // The dispatcher is busy claiming, not waiting, when its own commit (or a notification) signals work.
+        await store.CommitAsync(new WorkflowCommit
+        {
+            InstanceId = id,
+            ExpectedVersion = ExpectedVersion.NoStream,
+            Events = [new EventData(Guid.NewGuid(), "test.event.v1", "{}"u8.ToArray())],
+            Schedule = [new ScheduledWork(id)],
+        }, Token);
+        var next = store.WaitForWorkAsync(Token);
+        var after = store.WaitForWorkAsync(Token);
+
+        Assert.True(next.IsCompletedSuccessfully, "the kept signal ends the next wait at once");
+        Assert.False(after.IsCompleted, "the kept signal ends one wait only");
+    }
+
+    [Fact]
     public async Task FrontEndStart_WorkerThatNeverPolls_RunsTheInstanceWokenByNotify()
     {
         var definition = WorkflowDefinition.Create<int>("pg-handed-over").Then("double", x => x * 2).Build();
