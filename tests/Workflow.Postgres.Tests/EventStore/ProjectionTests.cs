@@ -73,6 +73,45 @@ public sealed class ProjectionTests(StoreFixture fixture) : IClassFixture<StoreF
         Assert.All(applied.Values, count => Assert.Equal(1, count));
     }
 
+    [Fact]
+    public async Task Projection_ConnectionKilledMidTransaction_RollsBackAndAppliesEveryEventExactlyOnce()
+    {
+        var schema = fixture.NewSchemaName("proj_kill");
+        var application = "proj-kill-" + Guid.NewGuid().ToString("N")[..12];
+        var store = Create(fixture, schema, dataSource: fixture.CreateDataSource(application));
+        await store.MigrateAsync(Token);
+        await CreateReadModelAsync(schema);
+        var events = await AppendAsync(store, 5);
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new EventSubscriptionOptions { RetryDelay = TimeSpan.FromMilliseconds(1), MaxRetryDelay = TimeSpan.FromMilliseconds(5) };
+
+        await using var projection = await store.StartProjectionAsync(
+            "killed",
+            async (context, e, ct) =>
+            {
+                await ApplyAsync(schema, context, e, ct);
+                if (e.EventId == events[2] && inside.TrySetResult())
+                {
+                    // The first pass holds its transaction (with three events written) open until the test killed it.
+                    await resume.Task.WaitAsync(ct);
+                }
+            },
+            options,
+            Token);
+        await inside.Task.WaitAsync(StoreClock.Cap, Token);
+        var killed = await fixture.TerminateBackendsAsync(application);
+        resume.SetResult();
+        var end = await LastPositionAsync(store, events);
+        await EventuallyAsync(async () => await store.GetCheckpointAsync("killed", Token) == end, "the projection caught up");
+
+        var applied = await ReadModelAsync(schema);
+
+        Assert.True(killed >= 1);
+        Assert.Equal(events.Order(), applied.Keys.Order());
+        Assert.All(applied.Values, count => Assert.Equal(1, count));
+    }
+
     private async Task CreateReadModelAsync(string schema)
     {
         await using var command = fixture.Database.DataSource.CreateCommand(

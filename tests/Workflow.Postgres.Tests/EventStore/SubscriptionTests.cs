@@ -142,6 +142,76 @@ public sealed class SubscriptionTests(StoreFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
+    public async Task SaveCheckpoint_ConsumerWhoseLeaseWasTakenOver_IsFencedOff()
+    {
+        var store = Create(fixture, fixture.NewSchemaName("fence"));
+        await store.MigrateAsync(Token);
+        var events = await AppendAsync(store, 2);
+        var end = await LastPositionAsync(store, events);
+        var lease = TimeSpan.FromSeconds(1);
+
+        var zombie = await store.ClaimSubscriptionAsync("fenced", "zombie", lease, EventStorePosition.Start, Token);
+        var refusedWhileHeld = await store.ClaimSubscriptionAsync("fenced", "successor", lease, EventStorePosition.Start, Token);
+        (long Token, EventStorePosition Checkpoint)? successor = null;
+        await EventuallyAsync(
+            async () => (successor = await store.ClaimSubscriptionAsync("fenced", "successor", TimeSpan.FromMinutes(1), EventStorePosition.Start, Token)) is not null,
+            "the successor claimed the expired lease");
+
+        var zombieSaved = await store.SaveCheckpointAsync("fenced", "zombie", zombie!.Value.Token, EventStorePosition.Start, end, lease, Token);
+        var zombieRenewed = await store.RenewSubscriptionAsync("fenced", "zombie", zombie.Value.Token, lease, Token);
+        var zombieReleased = await store.ReleaseSubscriptionAsync("fenced", "zombie", zombie.Value.Token, Token);
+        var successorSaved = await store.SaveCheckpointAsync("fenced", "successor", successor!.Value.Token, EventStorePosition.Start, end, lease, Token);
+
+        Assert.Null(refusedWhileHeld);
+        Assert.True(successor.Value.Token > zombie.Value.Token);
+        Assert.False(zombieSaved);
+        Assert.False(zombieRenewed);
+        Assert.False(zombieReleased);
+        Assert.True(successorSaved);
+        Assert.Equal(end, await store.GetCheckpointAsync("fenced", Token));
+    }
+
+    [Fact]
+    public async Task Subscribe_BehindTheLog_RecordsTheLagGaugeTaggedWithSubscriptionAndSchema()
+    {
+        var schema = fixture.NewSchemaName("lag");
+        var store = Create(fixture, schema);
+        await AppendAsync(store, 3);
+        var lags = new ConcurrentQueue<(long Value, string? Subscription, string? Schema)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == EventStoreTelemetry.SubscriptionLag)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? subscription = null, tagSchema = null;
+            foreach (var tag in tags)
+            {
+                subscription = tag.Key == EventStoreTelemetry.SubscriptionTag ? tag.Value as string : subscription;
+                tagSchema = tag.Key == EventStoreTelemetry.SchemaTag ? tag.Value as string : tagSchema;
+            }
+
+            if (tagSchema == schema)
+            {
+                lags.Enqueue((value, subscription, tagSchema));
+            }
+        });
+        listener.Start();
+        var handled = 0;
+
+        await using var subscription = await store.SubscribeAsync("lagging", (_, _) => { Interlocked.Increment(ref handled); return default; }, cancellationToken: Token);
+        await EventuallyAsync(() => lags.Any(l => l.Value == 0), "the caught-up subscription recorded no lag");
+
+        Assert.Equal(3, Volatile.Read(ref handled));
+        Assert.Equal(3, lags.First().Value);
+        Assert.All(lags, l => Assert.Equal("lagging", l.Subscription));
+    }
+
+    [Fact]
     public async Task Subscribe_HandlerKeepsFailingOnAnEvent_StopsWithTypedErrorAndCheckpointBeforeIt()
     {
         var store = Create(fixture, fixture.NewSchemaName("poison"));
