@@ -191,6 +191,34 @@ public sealed class AppendAndReadTests(StoreFixture fixture) : IClassFixture<Sto
     }
 
     [Fact]
+    public async Task EveryOperation_DatabaseDown_ThrowsStoreUnavailableNamingHostAndPort()
+    {
+        var port = Storage.UnavailableTests.FreePort();
+        await using var store = new PostgresEventStore($"Host=127.0.0.1;Port={port};Username=nobody;Database=nowhere;Timeout=2", new PostgresEventStoreOptions { MaxRetryAttempts = 0 });
+        var operations = new Func<Task>[]
+        {
+            async () => await store.AppendAsync("s", ExpectedVersion.Any, [Event()], Token),
+            async () => await store.ReadStreamAsync("s", 1, ReadDirection.Forward, 10, Token),
+            async () => await store.ReadAllAsync(EventStorePosition.Start, 10, Token),
+            async () => await store.StoreSnapshotAsync("s", "t.v1", 1, "{}"u8.ToArray(), Token),
+            async () => await store.LoadSnapshotAsync("s", "t.v1", Token),
+            async () => await store.SubscribeAsync("sub", (_, _) => default, cancellationToken: Token),
+            async () => await store.GetCheckpointAsync("sub", Token),
+            async () => await store.ResetSubscriptionAsync("sub", EventStorePosition.Start, Token),
+            async () => await store.MigrateAsync(Token),
+        };
+
+        foreach (var operation in operations)
+        {
+            var error = await Assert.ThrowsAsync<WorkflowStoreUnavailableException>(operation);
+
+            Assert.Equal($"127.0.0.1:{port}", error.Endpoint);
+            Assert.Contains("PostgreSQL event store", error.Message, StringComparison.Ordinal);
+            Assert.IsAssignableFrom<Npgsql.NpgsqlException>(error.InnerException);
+        }
+    }
+
+    [Fact]
     public async Task Constructor_HostileSchemaName_ThrowsBeforeAnySql()
     {
         foreach (var schema in new[] { "a; DROP TABLE x", "quo\"te", new string('s', 100) })
