@@ -35,7 +35,6 @@ public sealed class EventSubscription : IAsyncDisposable
     private readonly KeyValuePair<string, object?>[] _tags;
     private Task _run = Task.CompletedTask;
     private long _token;
-    private long _lastRenewal;
     private volatile bool _isActive;
     private volatile StrongBox _checkpoint = new(EventStorePosition.Start);
     private int _disposed;
@@ -163,13 +162,69 @@ public sealed class EventSubscription : IAsyncDisposable
 
         _token = claimed.Token;
         _checkpoint = new StrongBox(claimed.Checkpoint);
-        _lastRenewal = _timeProvider.GetTimestamp();
         _isActive = true;
         return true;
     }
 
-    /// <summary>Works while this consumer holds the lease; returns when it lost it.</summary>
-    private async ValueTask RunOwnedAsync(StreamNotifications.StreamWatcher watcher, CancellationToken cancellationToken)
+    /// <summary>Works while this consumer holds the lease, renewing it in the background (also while a handler runs);
+    /// returns when it lost it.</summary>
+    private async ValueTask RunOwnedAsync(StreamNotifications.StreamWatcher watcher, CancellationToken stopping)
+    {
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var heartbeat = HeartbeatAsync(lost);
+        try
+        {
+            await WorkAsync(watcher, lost.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lost.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The heartbeat found the lease taken over: the handler was canceled, and nothing more is checkpointed.
+        }
+        finally
+        {
+            await lost.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Renews the lease every third of its duration; cancels <paramref name="lost"/> when another consumer
+    /// holds it.</summary>
+    private async Task HeartbeatAsync(CancellationTokenSource lost)
+    {
+        var token = lost.Token;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_renewEvery, _timeProvider, token).ConfigureAwait(false);
+                bool renewed;
+                try
+                {
+                    renewed = await _store.RenewSubscriptionAsync(Name, ConsumerId, _token, _options.LeaseDuration, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is WorkflowStoreUnavailableException or (InvalidOperationException and not ObjectDisposedException) && !token.IsCancellationRequested)
+                {
+                    // Try again at the next beat: should the lease expire meanwhile, checkpoints are fenced off.
+                    Log.SubscriptionInterrupted(_logger, ex, Name, ConsumerId, _renewEvery);
+                    continue;
+                }
+
+                if (!renewed)
+                {
+                    _isActive = false;
+                    await lost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The work ended.
+        }
+    }
+
+    /// <summary>Reads, hands events to the handler and checkpoints; returns when a checkpoint found the lease lost.</summary>
+    private async ValueTask WorkAsync(StreamNotifications.StreamWatcher watcher, CancellationToken cancellationToken)
     {
         var limit = _options.BatchSize;
         Guid? failing = null;
@@ -178,11 +233,6 @@ public sealed class EventSubscription : IAsyncDisposable
         var heldBackDelay = TimeSpan.Zero;
         while (true)
         {
-            if (!await RenewIfDueAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-
             if (lagDue)
             {
                 await RecordLagAsync(cancellationToken).ConfigureAwait(false);
@@ -194,7 +244,7 @@ public sealed class EventSubscription : IAsyncDisposable
             {
                 // Caught up, or held back behind a transaction in flight: then look again soon (backing off), since the
                 // notification of those events has already been spent.
-                var idle = Min(_options.PollInterval, _renewEvery);
+                var idle = _options.PollInterval;
                 if (await _store.IsHeldBackAsync(Checkpoint, cancellationToken).ConfigureAwait(false))
                 {
                     heldBackDelay = heldBackDelay == TimeSpan.Zero ? MinHeldBackDelay : Min(heldBackDelay + heldBackDelay, idle);
@@ -279,10 +329,6 @@ public sealed class EventSubscription : IAsyncDisposable
             }
 
             handled++;
-            if (handled < page.Count && !await RenewIfDueAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return (-1, null);
-            }
         }
 
         if (handled > 0)
@@ -295,7 +341,6 @@ public sealed class EventSubscription : IAsyncDisposable
             }
 
             _checkpoint = new StrongBox(to);
-            _lastRenewal = _timeProvider.GetTimestamp();
         }
 
         return (handled, failure);
@@ -314,29 +359,11 @@ public sealed class EventSubscription : IAsyncDisposable
         if (outcome.Failure is null)
         {
             _checkpoint = new StrongBox(page[count - 1].Position);
-            _lastRenewal = _timeProvider.GetTimestamp();
             return (count, null);
         }
 
         // Nothing committed: commit the events before the failed one first (next round, limit = applied).
         return (outcome.Applied, outcome.Failure);
-    }
-
-    private async ValueTask<bool> RenewIfDueAsync(CancellationToken cancellationToken)
-    {
-        if (_timeProvider.GetElapsedTime(_lastRenewal) < _renewEvery)
-        {
-            return true;
-        }
-
-        if (!await _store.RenewSubscriptionAsync(Name, ConsumerId, _token, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))
-        {
-            _isActive = false;
-            return false;
-        }
-
-        _lastRenewal = _timeProvider.GetTimestamp();
-        return true;
     }
 
     private async ValueTask RecordLagAsync(CancellationToken cancellationToken)

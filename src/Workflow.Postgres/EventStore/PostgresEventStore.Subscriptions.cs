@@ -26,8 +26,10 @@ public sealed partial class PostgresEventStore
     /// <remarks>
     /// Delivery is at least once: an event handled after the last saved checkpoint is handled again by the next owner
     /// when a consumer dies. Make the handler idempotent (by <see cref="StoredEvent.EventId"/>), or write a read model in
-    /// PostgreSQL with <see cref="StartProjectionAsync"/>, which is exactly once. A handler should finish well within
-    /// <see cref="EventSubscriptionOptions.LeaseDuration"/>: the lease is renewed between events.
+    /// PostgreSQL with <see cref="StartProjectionAsync"/>, which is exactly once. The lease is renewed in the background,
+    /// also while a handler runs; should another consumer take the subscription over all the same (this process was
+    /// paused or cut off from the database past the lease), the handler's token is canceled and nothing more is
+    /// checkpointed.
     /// </remarks>
     /// <exception cref="ArgumentException">The name or the options are invalid; nothing was started.</exception>
     /// <exception cref="Exceptions.WorkflowStoreUnavailableException">The database cannot be reached.</exception>

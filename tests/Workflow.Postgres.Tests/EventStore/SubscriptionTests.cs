@@ -99,6 +99,50 @@ public sealed class SubscriptionTests(StoreFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
+    public async Task Subscribe_HandlerRunsLongerThanTheLease_KeepsTheLeaseAndNoCompetitorTakesOver()
+    {
+        var schema = fixture.NewSchemaName("slow");
+        var first = Create(fixture, schema);
+        var second = Create(fixture, schema);
+        var options = new EventSubscriptionOptions { LeaseDuration = TimeSpan.FromSeconds(1), PollInterval = TimeSpan.FromMilliseconds(20) };
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bySecond = new ConcurrentQueue<Guid>();
+        var events = await AppendAsync(first, 2);
+
+        await using var a = await first.SubscribeAsync(
+            "slow",
+            async (e, ct) =>
+            {
+                if (e.EventId == events[0])
+                {
+                    inside.TrySetResult();
+                    await release.Task.WaitAsync(ct);
+                }
+            },
+            options,
+            Token);
+        await inside.Task.WaitAsync(StoreClock.Cap, Token);
+        await using var b = await second.SubscribeAsync("slow", (e, _) => { bySecond.Enqueue(e.EventId); return default; }, options, Token);
+        var claimedUntil = await LeaseUntilAsync(schema);
+
+        // Wait until the lease has been renewed past three times its duration from the claim: without renewal during
+        // the handler, it would have expired and the competitor (polling every 20 ms) would have taken over.
+        await EventuallyAsync(async () => await LeaseUntilAsync(schema) > claimedUntil.AddSeconds(3), "the lease was renewed while the handler ran");
+        var secondActive = b.IsActive;
+        release.SetResult();
+        var end = await LastPositionAsync(first, events);
+        await EventuallyAsync(async () => await first.GetCheckpointAsync("slow", Token) == end, "the slow consumer checkpointed");
+
+        Assert.False(secondActive);
+        Assert.True(a.IsActive);
+        Assert.Empty(bySecond);
+    }
+
+    private async Task<DateTime> LeaseUntilAsync(string schema) =>
+        await fixture.ScalarAsync<DateTime>($"SELECT lease_until FROM \"{schema}\".subscriptions WHERE name = 'slow'");
+
+    [Fact]
     public async Task Subscribe_OwnerLosesTheDatabase_AnotherConsumerTakesOverAfterTheLeaseExpires()
     {
         var schema = fixture.NewSchemaName("failover");
