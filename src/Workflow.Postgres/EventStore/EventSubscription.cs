@@ -126,8 +126,9 @@ public sealed class EventSubscription : IAsyncDisposable
                         await Task.Delay(_options.PollInterval, _timeProvider, ct).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (ex is WorkflowStoreUnavailableException or (InvalidOperationException and not ObjectDisposedException) && !ct.IsCancellationRequested)
+                catch (Exception ex) when (ex is WorkflowStoreUnavailableException or (InvalidOperationException and not ObjectDisposedException))
                 {
+                    // When stopping, the delay below ends the loop at once.
                     _isActive = false;
                     Log.SubscriptionInterrupted(_logger, ex, Name, ConsumerId, _options.PollInterval);
                     await Task.Delay(_options.PollInterval, _timeProvider, ct).ConfigureAwait(false);
@@ -318,11 +319,21 @@ public sealed class EventSubscription : IAsyncDisposable
         Exception? failure = null;
         foreach (var stored in page)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
             try
             {
                 await _handler!(_store.Upcasting.Apply(stored), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping (or the lease was lost): the events handled so far are still checkpointed below.
+                break;
+            }
+            catch (Exception ex)
             {
                 failure = ex;
                 break;
@@ -333,9 +344,11 @@ public sealed class EventSubscription : IAsyncDisposable
 
         if (handled > 0)
         {
+            // Saved even when stopping, so that a graceful stop hands no handled event to the next owner again; a
+            // consumer that lost its lease is fenced off by the statement.
             var from = Checkpoint;
             var to = page[handled - 1].Position;
-            if (!await _store.SaveCheckpointAsync(Name, ConsumerId, _token, from, to, _options.LeaseDuration, cancellationToken).ConfigureAwait(false))
+            if (!await _store.SaveCheckpointAsync(Name, ConsumerId, _token, from, to, _options.LeaseDuration, CancellationToken.None).ConfigureAwait(false))
             {
                 return (-1, null);
             }
@@ -343,6 +356,7 @@ public sealed class EventSubscription : IAsyncDisposable
             _checkpoint = new StrongBox(to);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         return (handled, failure);
     }
 

@@ -72,6 +72,42 @@ public sealed class SubscriptionTests(StoreFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
+    public async Task Dispose_MidBatch_CheckpointsTheEventsHandledSoThatNoneIsHandedOutAgain()
+    {
+        var store = Create(fixture, fixture.NewSchemaName("stop"));
+        var events = await AppendAsync(store, 5);
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<Guid>();
+
+        var subscription = await store.SubscribeAsync(
+            "stopped",
+            async (e, ct) =>
+            {
+                if (e.EventId == events[2])
+                {
+                    inside.TrySetResult();
+                    await Task.Delay(Timeout.InfiniteTimeSpan, ct);   // a handler that observes its token
+                }
+
+                handled.Enqueue(e.EventId);
+            },
+            cancellationToken: Token);
+        await inside.Task.WaitAsync(StoreClock.Cap, Token);
+        await subscription.DisposeAsync();
+        var checkpoint = await store.GetCheckpointAsync("stopped", Token);
+        var resumed = new ConcurrentQueue<Guid>();
+        await using (var next = await store.SubscribeAsync("stopped", (e, _) => { resumed.Enqueue(e.EventId); return default; }, cancellationToken: Token))
+        {
+            await EventuallyAsync(() => resumed.Count == 3, "the next subscription handled the rest");
+        }
+
+        Assert.Equal(events[..2], handled);
+        Assert.Equal(await LastPositionAsync(store, events[..2]), checkpoint);
+        Assert.Equal(events[2..], resumed);
+        Assert.True(subscription.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Subscribe_TwoConsumersOfOneName_OneOwnerAtATimeAndTheOtherTakesOverWhenItStops()
     {
         var schema = fixture.NewSchemaName("compete");
