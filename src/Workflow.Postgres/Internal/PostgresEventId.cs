@@ -11,4 +11,14 @@ internal static class PostgresEventId
     public const int ListenerFailed = 2004;
     public const int NotifyFailed = 2005;
     public const int WatchReadFailed = 2006;
+
+    // The event store: 2050-2069.
+    public const int SubscriptionActive = 2050;
+    public const int SubscriptionLeaseLost = 2051;
+    public const int SubscriptionHandlerRetry = 2052;
+    public const int SubscriptionFailed = 2053;
+    public const int SubscriptionInterrupted = 2054;
+    public const int SubscriptionReleaseFailed = 2055;
+    public const int SnapshotNotStored = 2056;
+    public const int SnapshotUnreadable = 2057;
 }

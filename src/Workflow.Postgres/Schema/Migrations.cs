@@ -14,6 +14,7 @@ internal static class Migrations
     public static IReadOnlyList<Migration> All { get; } =
     [
         new(1, "streams, events, work items, pending approvals and the commit function", V1),
+        new(2, "event store: subscription checkpoints and leases, snapshots", V2),
     ];
 
     public static int Latest => All[^1].Version;
@@ -321,5 +322,29 @@ internal static class Migrations
             stream_version := v_version;
         END;
         $fn$;
+        """;
+
+    private static string V2(string s) => $$"""
+        CREATE TABLE {{s}}.subscriptions (
+            name                text COLLATE "C" PRIMARY KEY,
+            checkpoint_tx_id    xid8        NOT NULL DEFAULT '0',
+            checkpoint_position bigint      NOT NULL DEFAULT 0,
+            owner               text,
+            lease_until         timestamptz,
+            fencing_token       bigint      NOT NULL DEFAULT 0,
+            created_at          timestamptz NOT NULL DEFAULT now(),
+            updated_at          timestamptz NOT NULL DEFAULT now()
+        ) WITH (fillfactor = 70);
+        COMMENT ON TABLE {{s}}.subscriptions IS 'Event store subscriptions: the checkpoint (tx_id, global_position) of the last event handled, and the lease of the one consumer that owns the subscription (held while lease_until > now(); fencing_token grows with every claim, and checkpoints are only written with the current token).';
+
+        CREATE TABLE {{s}}.snapshots (
+            stream_id  text COLLATE "C" NOT NULL,
+            type       text COLLATE "C" NOT NULL,
+            version    bigint      NOT NULL,
+            state      jsonb       NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            CONSTRAINT snapshots_pk PRIMARY KEY (stream_id, type)
+        );
+        COMMENT ON TABLE {{s}}.snapshots IS 'The latest snapshot of each stream per snapshot type: the state folded from the stream''s events up to version (inclusive). A snapshot never moves back to an earlier version.';
         """;
 }

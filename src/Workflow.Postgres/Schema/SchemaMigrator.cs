@@ -9,7 +9,7 @@ namespace Workflow.Postgres.Schema;
 /// Creates and upgrades a store's schema. Any number of nodes may do so at once: the migrations of one schema run in
 /// one transaction under an advisory lock derived from the schema name, and each is recorded in <c>schema_version</c>.
 /// </summary>
-internal sealed class SchemaMigrator(NpgsqlDataSource dataSource, SchemaName schema, ILogger logger)
+internal sealed class SchemaMigrator(NpgsqlDataSource dataSource, SchemaName schema, StoreKind kind, ILogger logger)
 {
     /// <summary>Makes sure the schema is at <see cref="Migrations.Latest"/>: one cheap read when it already is.</summary>
     /// <param name="migrate">Whether to create or upgrade it when it is not; otherwise that is an error.</param>
@@ -31,8 +31,8 @@ internal sealed class SchemaMigrator(NpgsqlDataSource dataSource, SchemaName sch
         if (!migrate)
         {
             throw new InvalidOperationException(current == 0
-                ? $"The PostgreSQL schema '{schema.Name}' has no Workflow tables, and creating them automatically is turned off (PostgresWorkflowStoreOptions.AutoMigrate). Call PostgresWorkflowStore.MigrateAsync from a deployment step, or turn AutoMigrate on."
-                : $"The PostgreSQL schema '{schema.Name}' is at version {current}, but this version of Workflow.Postgres needs version {Migrations.Latest}, and upgrading it automatically is turned off (PostgresWorkflowStoreOptions.AutoMigrate). Call PostgresWorkflowStore.MigrateAsync from a deployment step, or turn AutoMigrate on.");
+                ? $"The PostgreSQL schema '{schema.Name}' has no Workflow tables, and creating them automatically is turned off ({kind.OptionsTypeName}.AutoMigrate). Call {kind.TypeName}.MigrateAsync from a deployment step, or turn AutoMigrate on."
+                : $"The PostgreSQL schema '{schema.Name}' is at version {current}, but this version of Workflow.Postgres needs version {Migrations.Latest}, and upgrading it automatically is turned off ({kind.OptionsTypeName}.AutoMigrate). Call {kind.TypeName}.MigrateAsync from a deployment step, or turn AutoMigrate on.");
         }
 
         return await MigrateAsync(cancellationToken).ConfigureAwait(false);

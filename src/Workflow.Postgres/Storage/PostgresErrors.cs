@@ -1,5 +1,6 @@
 using Npgsql;
 using Workflow.Exceptions;
+using Workflow.Postgres.Internal;
 
 namespace Workflow.Postgres.Storage;
 
@@ -28,8 +29,9 @@ internal static class PostgresErrors
     /// <param name="exception">The exception the operation ended with.</param>
     /// <param name="operation">What the store was doing, for example "committing".</param>
     /// <param name="endpoint">The host and port of the database.</param>
+    /// <param name="kind">The store the operation ran for, whose type and options the messages name.</param>
     /// <param name="cancellationToken">The operation's token.</param>
-    public static Exception? Translate(Exception exception, string operation, string endpoint, CancellationToken cancellationToken)
+    public static Exception? Translate(Exception exception, string operation, string endpoint, StoreKind kind, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or NpgsqlException)
         {
@@ -38,16 +40,16 @@ internal static class PostgresErrors
 
         return exception switch
         {
-            PostgresException postgres => Translate(postgres, operation, endpoint),
+            PostgresException postgres => Translate(postgres, operation, endpoint, kind),
             NpgsqlException npgsql => new WorkflowStoreUnavailableException(
                 endpoint,
-                $"The PostgreSQL workflow store could not reach the database at {endpoint} while {operation}: {npgsql.Message.TrimEnd('.')}. Check that PostgreSQL runs and accepts connections there and that the connection string (host, port, database, credentials) is right. Nothing was lost: the runtime keeps retrying.",
+                $"The {kind.DisplayName} could not reach the database at {endpoint} while {operation}: {npgsql.Message.TrimEnd('.')}. Check that PostgreSQL runs and accepts connections there and that the connection string (host, port, database, credentials) is right. Nothing was lost: {kind.RetryAdvice}.",
                 npgsql),
             _ => null,
         };
     }
 
-    private static Exception Translate(PostgresException postgres, string operation, string endpoint)
+    private static Exception Translate(PostgresException postgres, string operation, string endpoint, StoreKind kind)
     {
         var state = postgres.SqlState;
         var reported = $"{postgres.MessageText} (SQLSTATE {state})";
@@ -55,7 +57,7 @@ internal static class PostgresErrors
         {
             return new WorkflowStoreUnavailableException(
                 endpoint,
-                $"The PostgreSQL database at {endpoint} kept failing while {operation}: {reported}. The failure is transient: nothing was lost, and the runtime retries.",
+                $"The PostgreSQL database at {endpoint} kept failing while {operation}: {reported}. The failure is transient. Nothing was lost: {kind.RetryAdvice}.",
                 postgres);
         }
 
@@ -85,14 +87,14 @@ internal static class PostgresErrors
         if (state == PostgresErrorCodes.InsufficientPrivilege)
         {
             return new InvalidOperationException(
-                $"The database user may not do what the store needs while {operation}: {reported}. Grant it USAGE on the store's schema and SELECT, INSERT, UPDATE and DELETE on its tables (and CREATE on the database to let the store create its schema), or run PostgresWorkflowStore.MigrateAsync as the schema's owner.",
+                $"The database user may not do what the store needs while {operation}: {reported}. Grant it USAGE on the store's schema and SELECT, INSERT, UPDATE and DELETE on its tables (and CREATE on the database to let the store create its schema), or run {kind.TypeName}.MigrateAsync as the schema's owner.",
                 postgres);
         }
 
         if (IsSchemaMissing(postgres))
         {
             return new InvalidOperationException(
-                $"The store's tables or function are missing while {operation}: {reported}. Was the schema dropped or migrated by an incompatible version? Call PostgresWorkflowStore.MigrateAsync (or turn AutoMigrate on) to create them.",
+                $"The store's tables or function are missing while {operation}: {reported}. Was the schema dropped or migrated by an incompatible version? Call {kind.TypeName}.MigrateAsync (or turn {kind.OptionsTypeName}.AutoMigrate on) to create them.",
                 postgres);
         }
 

@@ -158,7 +158,8 @@ public sealed partial class PostgresWorkflowStore
         return order.Length;
     }
 
-    private static CommitResult ReadCommitResult(NpgsqlDataReader reader)
+    /// <summary>Reads the row <c>apply_commit</c> returns (shared with the event store).</summary>
+    internal static CommitResult ReadCommitResult(NpgsqlDataReader reader)
     {
         var status = reader.GetInt16(0) switch
         {
@@ -188,7 +189,8 @@ public sealed partial class PostgresWorkflowStore
         return new CommitResult(status, version, claimed);
     }
 
-    private static void AddCommitParameters(NpgsqlParameterCollection parameters, WorkflowCommit commit)
+    /// <summary>Binds a commit to the parameters of <c>apply_commit</c> (shared with the event store).</summary>
+    internal static void AddCommitParameters(NpgsqlParameterCollection parameters, WorkflowCommit commit)
     {
         var events = commit.Events;
         var ids = new Guid[events.Count];
@@ -318,7 +320,7 @@ public sealed partial class PostgresWorkflowStore
 
     /// <summary>Instance ids are keys of unique indexes, whose entries PostgreSQL limits (about 2.7 kB): longer ids are
     /// refused up front with a clear message rather than by the index.</summary>
-    private static void RequireId(string value, string what, string paramName)
+    internal static void RequireId(string value, string what, string paramName)
     {
         RequireText(value, what, paramName);
         if (value.Length > MaxIdBytes / 3 && Encoding.UTF8.GetByteCount(value) > MaxIdBytes)
@@ -328,7 +330,7 @@ public sealed partial class PostgresWorkflowStore
         }
     }
 
-    private static void RequireText(string value, string what, string paramName)
+    internal static void RequireText(string value, string what, string paramName)
     {
         if (value.Contains('\0', StringComparison.Ordinal))
         {
@@ -337,8 +339,8 @@ public sealed partial class PostgresWorkflowStore
     }
 
     /// <summary>Whether an id can be in the store: one that cannot (NUL, too long) names nothing there.</summary>
-    private static bool IsStorableId(string id) =>
+    internal static bool IsStorableId(string id) =>
         !id.Contains('\0', StringComparison.Ordinal) && (id.Length <= MaxIdBytes / 3 || Encoding.UTF8.GetByteCount(id) <= MaxIdBytes);
 
-    private static DateTimeOffset ToOffset(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
+    internal static DateTimeOffset ToOffset(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 }

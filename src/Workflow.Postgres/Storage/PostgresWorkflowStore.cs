@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Polly;
-using Polly.Retry;
 using Workflow.Postgres.Internal;
 using Workflow.Postgres.Schema;
 using Workflow.Storage;
@@ -34,18 +32,13 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly StoreSql _sql;
-    private readonly SchemaMigrator _migrator;
+    private readonly StoreExecutor _executor;
     private readonly StreamNotifications _notifications;
 
     // The host's clock: due times the runtime asks for are on it (the database compares them with now()).
     private readonly TimeProvider _timeProvider;
-    private readonly ResiliencePipeline _pipeline;
     private readonly ILogger _logger;
-    private readonly bool _autoMigrate;
     private readonly TimeSpan _watchPollInterval;
-    private readonly string _endpoint;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
     private int _disposed;
 
     /// <summary>Initializes a store on a data source that the caller owns (and disposes after the store).</summary>
@@ -96,9 +89,7 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
         if (dataSource is null)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-            var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "workflow-" + schema.Name };
-            builder.UseLoggerFactory(loggerFactory);
-            dataSource = builder.Build();
+            dataSource = StoreExecutor.BuildDataSource(connectionString, "workflow-" + schema.Name, loggerFactory);
             _ownsDataSource = true;
         }
 
@@ -106,13 +97,10 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger(Log.Category);
         _sql = new StoreSql(schema);
-        _migrator = new SchemaMigrator(dataSource, schema, _logger);
+        _executor = new StoreExecutor(dataSource, schema, StoreKind.Workflow, options.AutoMigrate, options.MaxRetryAttempts, _logger);
         _notifications = new StreamNotifications(
-            dataSource, _sql, options.UseNotifications && !IsMultiplexing(dataSource), options.NotificationDebounce, timeProvider, _logger);
-        _autoMigrate = options.AutoMigrate;
+            dataSource, _sql, options.UseNotifications && !_executor.IsMultiplexing, options.NotificationDebounce, timeProvider, _logger);
         _watchPollInterval = options.WatchPollInterval;
-        _endpoint = DescribeEndpoint(dataSource);
-        _pipeline = BuildPipeline(options.MaxRetryAttempts);
     }
 
     /// <summary>Gets the name of the schema that holds the store's tables.</summary>
@@ -132,26 +120,8 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     /// <exception cref="InvalidOperationException">The database user may not create the schema or its tables.</exception>
     public async ValueTask MigrateAsync(CancellationToken cancellationToken = default)
     {
-        await ExecuteAsync(
-            "migrating the schema",
-            0,
-            static async (store, _, ct) =>
-            {
-                await store._schemaGate.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    await store._migrator.EnsureAsync(migrate: true, ct).ConfigureAwait(false);
-                    store._schemaReady = true;
-                }
-                finally
-                {
-                    store._schemaGate.Release();
-                }
-
-                return 0;
-            },
-            ensureSchema: false,
-            cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _executor.MigrateAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops the store's notification listener and sender, and disposes the data source if the store built it.</summary>
@@ -189,121 +159,14 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     /// <summary>Runs one operation: makes sure the schema is there, retries transient failures and translates what
     /// remains into the store's exceptions.</summary>
     private ValueTask<TResult> ExecuteAsync<TState, TResult>(
-        string operation, TState state, Func<PostgresWorkflowStore, TState, CancellationToken, ValueTask<TResult>> action, CancellationToken cancellationToken) =>
-        ExecuteAsync(operation, state, action, ensureSchema: true, cancellationToken);
-
-    private async ValueTask<TResult> ExecuteAsync<TState, TResult>(
-        string operation,
-        TState state,
-        Func<PostgresWorkflowStore, TState, CancellationToken, ValueTask<TResult>> action,
-        bool ensureSchema,
-        CancellationToken cancellationToken)
+        string operation, TState state, Func<PostgresWorkflowStore, TState, CancellationToken, ValueTask<TResult>> action, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        cancellationToken.ThrowIfCancellationRequested();
-        var context = ResilienceContextPool.Shared.Get(operation, cancellationToken);
-        try
-        {
-            return await _pipeline.ExecuteAsync(
-                static async (context, args) =>
-                {
-                    var ct = context.CancellationToken;
-                    if (args.EnsureSchema && !args.Store._schemaReady)
-                    {
-                        await args.Store.EnsureSchemaAsync(ct).ConfigureAwait(false);
-                    }
-
-                    return await args.Action(args.Store, args.State, ct).ConfigureAwait(false);
-                },
-                context,
-                (Store: this, State: state, Action: action, EnsureSchema: ensureSchema)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (PostgresErrors.Translate(ex, operation, _endpoint, cancellationToken) is { } translated)
-        {
-            throw translated;
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-    }
-
-    private async ValueTask EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await _migrator.EnsureAsync(_autoMigrate, cancellationToken).ConfigureAwait(false);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
-
-    private ResiliencePipeline BuildPipeline(int maxRetryAttempts)
-    {
-        if (maxRetryAttempts == 0)
-        {
-            return ResiliencePipeline.Empty;
-        }
-
-        // Backoff runs on the system clock: a paused test clock must not hang a retry.
-        return new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System, Name = "Workflow.Postgres" }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = maxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = TimeSpan.FromSeconds(2),
-                ShouldHandle = args => new ValueTask<bool>(
-                    !args.Context.CancellationToken.IsCancellationRequested
-                    && args.Outcome.Exception is { } ex
-                    && (PostgresErrors.IsTransient(ex) || (_autoMigrate && PostgresErrors.IsSchemaMissing(ex)))),
-                OnRetry = args =>
-                {
-                    if (args.Outcome.Exception is { } ex && PostgresErrors.IsSchemaMissing(ex))
-                    {
-                        // The schema was dropped under the store: create it again on the next attempt.
-                        _schemaReady = false;
-                    }
-
-                    Log.TransientFailure(_logger, args.Outcome.Exception, args.Context.OperationKey ?? "working", args.AttemptNumber + 1, args.RetryDelay);
-                    return default;
-                },
-            })
-            .Build();
-    }
-
-    // A multiplexing data source shares physical connections between commands: it cannot hold one to LISTEN on.
-    private static bool IsMultiplexing(NpgsqlDataSource dataSource)
-    {
-        try
-        {
-            return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Multiplexing;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private static string DescribeEndpoint(NpgsqlDataSource dataSource)
-    {
-        try
-        {
-            var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-            var host = string.IsNullOrEmpty(builder.Host) ? "localhost" : builder.Host;
-            return host.Contains(',', StringComparison.Ordinal) ? $"{host} (port {builder.Port})" : $"{host}:{builder.Port}";
-        }
-        catch (ArgumentException)
-        {
-            return "(the data source's server)";
-        }
+        return _executor.ExecuteAsync(
+            operation,
+            (Store: this, State: state, Action: action),
+            static (args, ct) => args.Action(args.Store, args.State, ct),
+            ensureSchema: true,
+            cancellationToken);
     }
 }

@@ -1,3 +1,5 @@
+using Workflow.Postgres.Internal;
+
 namespace Workflow.Postgres.Storage;
 
 /// <summary>Options of a <see cref="PostgresWorkflowStore"/>, set with <c>UsePostgres(..., options => ...)</c> or passed to
@@ -50,27 +52,8 @@ public sealed class PostgresWorkflowStoreOptions
     /// <summary>Returns what is wrong with these options, or an empty list.</summary>
     internal List<string> Validate()
     {
-        var failures = new List<string>();
-        if (Workflow.Postgres.Schema.SchemaName.Validate(Schema) is { } schemaProblem)
-        {
-            failures.Add($"{nameof(Schema)}: {schemaProblem}");
-        }
-
-        if (NotificationDebounce < TimeSpan.Zero || NotificationDebounce > TimeSpan.FromSeconds(10))
-        {
-            failures.Add($"{nameof(NotificationDebounce)} is {NotificationDebounce}; it must be between 0 and 10 seconds.");
-        }
-
-        if (WatchPollInterval <= TimeSpan.Zero || WatchPollInterval > TimeSpan.FromHours(1))
-        {
-            failures.Add($"{nameof(WatchPollInterval)} is {WatchPollInterval}; it must be positive and at most 1 hour.");
-        }
-
-        if (MaxRetryAttempts is < 0 or > 100)
-        {
-            failures.Add($"{nameof(MaxRetryAttempts)} is {MaxRetryAttempts}; it must be between 0 and 100.");
-        }
-
+        var failures = StoreOptionsValidation.Validate(Schema, NotificationDebounce, MaxRetryAttempts);
+        StoreOptionsValidation.RequirePositive(failures, nameof(WatchPollInterval), WatchPollInterval, TimeSpan.FromHours(1), "1 hour");
         return failures;
     }
 }

@@ -10,7 +10,7 @@ using Workflow.Postgres.Schema;
 namespace Workflow.Postgres.Storage;
 
 /// <summary>
-/// Wakes stream watches when events are appended: at once for appends through this store, and through
+/// Wakes stream watches (and watches of every stream: global subscriptions) when events are appended: at once for appends through this store, and through
 /// <c>LISTEN</c>/<c>NOTIFY</c> on the schema's channel for appends by other stores (other nodes). Notifications are sent
 /// after the commit, outside the write transaction, and debounced: at most one <c>pg_notify</c> round trip per interval,
 /// naming every stream appended to meanwhile. They are a hint; watches poll as the guarantee.
@@ -39,6 +39,7 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<StreamWatcher>> _watchers = new(StringComparer.Ordinal);
+    private readonly List<StreamWatcher> _allStreamsWatchers = [];
     private readonly Channel<bool> _sendSignal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private HashSet<string> _pending = new(StringComparer.Ordinal);
@@ -182,6 +183,20 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
         return watcher;
     }
 
+    /// <summary>Registers a watch of every stream of the schema (a global subscription); dispose the watcher to end it.</summary>
+    public StreamWatcher WatchAll()
+    {
+        var watcher = new StreamWatcher(this, null);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _allStreamsWatchers.Add(watcher);
+            StartListenerLocked();
+        }
+
+        return watcher;
+    }
+
     /// <summary>Reports events appended to <paramref name="streamId"/> by this store (after the commit).</summary>
     public void Appended(string streamId)
     {
@@ -251,7 +266,11 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
     {
         lock (_gate)
         {
-            if (_watchers.TryGetValue(watcher.StreamId, out var list) && list.Remove(watcher) && list.Count == 0)
+            if (watcher.StreamId is null)
+            {
+                _allStreamsWatchers.Remove(watcher);
+            }
+            else if (_watchers.TryGetValue(watcher.StreamId, out var list) && list.Remove(watcher) && list.Count == 0)
             {
                 _watchers.Remove(watcher.StreamId);
             }
@@ -269,6 +288,11 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
                     watcher.Set();
                 }
             }
+
+            foreach (var watcher in _allStreamsWatchers)
+            {
+                watcher.Set();
+            }
         }
     }
 
@@ -282,6 +306,11 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
                 {
                     watcher.Set();
                 }
+            }
+
+            foreach (var watcher in _allStreamsWatchers)
+            {
+                watcher.Set();
             }
         }
     }
@@ -507,13 +536,14 @@ internal sealed class StreamNotifications : IAsyncDisposable, IDisposable
         private readonly StreamNotifications _owner;
         private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-        public StreamWatcher(StreamNotifications owner, string streamId)
+        public StreamWatcher(StreamNotifications owner, string? streamId)
         {
             _owner = owner;
             StreamId = streamId;
         }
 
-        public string StreamId { get; }
+        /// <summary>Gets the stream watched, or <see langword="null"/> for every stream of the schema.</summary>
+        public string? StreamId { get; }
 
         public void Set() => _signal.Writer.TryWrite(true);
 

@@ -60,7 +60,7 @@ public sealed class MultiNodeSampleTests(ITestOutputHelper output)
             await using var dataSource = NpgsqlDataSource.Create(connection);
             await using (var tables = dataSource.CreateCommand("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'orders'"))
             {
-                Assert.Equal("approvals,events,schema_version,streams,work_items", await tables.ExecuteScalarAsync(Token));
+                Assert.Equal("approvals,events,schema_version,snapshots,streams,subscriptions,work_items", await tables.ExecuteScalarAsync(Token));
             }
 
             await using (var completed = dataSource.CreateCommand("""SELECT count(DISTINCT stream_id) FROM orders.events WHERE type = 'workflow.completed.v1'"""))

@@ -1,3 +1,4 @@
+using Workflow.Postgres.Schema;
 using Workflow.Postgres.Tests.Infrastructure;
 using Workflow.Storage;
 using Workflow.TestUtilities;
@@ -21,7 +22,7 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
         await first.MigrateAsync(Token);
         await second.MigrateAsync(Token);
 
-        await AssertRecordedVersionsAsync(schema, 1);
+        await AssertRecordedVersionsAsync(schema, [.. Migrations.All.Select(m => m.Version)]);
         Assert.Equal(1, logs.Entries.Count(e => e.EventId.Id == 2000));
         Assert.Equal(3L, await fixture.ScalarAsync<long>(
             "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename IN ('streams', 'events', 'work_items')", schema));
@@ -45,7 +46,7 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
         var results = await Task.WhenAll(racers);
 
         Assert.Equal(8, results.Count(r => r.Status == CommitStatus.Committed));
-        await AssertRecordedVersionsAsync(schema, 1);
+        await AssertRecordedVersionsAsync(schema, [.. Migrations.All.Select(m => m.Version)]);
         Assert.Equal(8L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM \"{schema}\".events"));
     }
 
@@ -64,7 +65,7 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
         Assert.Contains("MigrateAsync", error.Message, StringComparison.Ordinal);
         Assert.Equal(0L, schemaBeforeMigration);
         Assert.Equal(CommitStatus.Committed, afterMigration.Status);
-        await AssertRecordedVersionsAsync(schema, 1);
+        await AssertRecordedVersionsAsync(schema, [.. Migrations.All.Select(m => m.Version)]);
     }
 
     [Fact]
@@ -79,7 +80,7 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
 
         Assert.Equal(CommitStatus.Committed, after.Status);
         Assert.Single(await store.ReadStreamAsync("after", 1, ReadDirection.Forward, 10, Token));
-        await AssertRecordedVersionsAsync(schema, 1);
+        await AssertRecordedVersionsAsync(schema, [.. Migrations.All.Select(m => m.Version)]);
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
 
         await store.MigrateAsync(Token);
 
-        await AssertRecordedVersionsAsync(schema, 1);
+        await AssertRecordedVersionsAsync(schema, [.. Migrations.All.Select(m => m.Version)]);
     }
 
     private async Task AssertRecordedVersionsAsync(string schema, params int[] expected)
