@@ -1,0 +1,40 @@
+using ModelContextProtocol.Client;
+using Workflow.Mcp.Client;
+
+namespace Workflow.Mcp.Tests.Infrastructure;
+
+/// <summary>Starts the test server (<c>Workflow.Mcp.TestServer</c>) as a child process speaking MCP over stdio.</summary>
+public static class ServerProcess
+{
+    /// <summary>The server's own build output (artifacts/bin/Workflow.Mcp.TestServer/{configuration}), whose deps.json
+    /// and dependencies are its own: the test output's copy lacks what the ASP.NET Core shared framework provides here.</summary>
+    public static string ServerDll { get; } = Locate();
+
+    private static string Locate()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(output.Parent!.Parent!.FullName, "Workflow.Mcp.TestServer", output.Name, "Workflow.Mcp.TestServer.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build Workflow.Mcp.TestServer first: {path} is missing.", path);
+    }
+
+    /// <summary>Connects a client to a new server process; disposing the client ends the process.</summary>
+    public static Task<McpClient> ConnectAsync(CancellationToken cancellationToken, params string[] arguments) =>
+        McpClient.CreateAsync(
+            new StdioClientTransport(new StdioClientTransportOptions
+            {
+                Name = "test-server",
+                Command = "dotnet",
+                Arguments = [ServerDll, .. arguments],
+            }),
+            cancellationToken: cancellationToken);
+
+    public static void Configure(McpServerConnectionOptions options, params string[] arguments)
+    {
+        options.Command = "dotnet";
+        options.Arguments.Add(ServerDll);
+        foreach (var argument in arguments)
+        {
+            options.Arguments.Add(argument);
+        }
+    }
+}
