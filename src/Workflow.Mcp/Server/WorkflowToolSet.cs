@@ -95,8 +95,9 @@ internal sealed partial class WorkflowToolSet
     {
         var inputSchema = AIJsonUtilities.CreateJsonSchema(
             definition.InputType,
-            description: $"The input of workflow '{definition.Name}'.",
-            serializerOptions: serializerOptions);
+            description: XmlDocumentation.Summary(definition.InputType) ?? $"The input of workflow '{definition.Name}'.",
+            serializerOptions: serializerOptions,
+            inferenceOptions: XmlDocumentation.SchemaOptions);
         var maxWait = (int)Math.Ceiling(Options.MaxWait.TotalSeconds);
         var schema = new JsonObject
         {

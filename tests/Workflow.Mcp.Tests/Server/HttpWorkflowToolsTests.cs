@@ -77,6 +77,12 @@ public sealed class HttpWorkflowToolsTests : IAsyncLifetime
         Assert.Equal("The order to refund, for example 'A-1001'.", input.GetProperty("properties").GetProperty("orderId").GetProperty("description").GetString());
         Assert.Equal("The amount to refund, in euros.", input.GetProperty("properties").GetProperty("amount").GetProperty("description").GetString());
 
+        var greeting = tools["start_greet"].ProtocolTool.InputSchema.GetProperty("properties").GetProperty("input");
+        Assert.Equal("Whom to greet.", greeting.GetProperty("description").GetString());
+        Assert.Equal("The name of the person to greet.", greeting.GetProperty("properties").GetProperty("name").GetProperty("description").GetString());
+        Assert.Equal("Gets or sets the greeting's language, as an ISO 639-1 code such as en.",
+            greeting.GetProperty("properties").GetProperty("language").GetProperty("description").GetString());
+
         Assert.Equal((false, false, false), Hints(tools["start_refund"]));
         Assert.Equal((true, false, true), Hints(tools["get_workflow_status"]));
         Assert.Equal((true, false, true), Hints(tools["get_workflow_result"]));

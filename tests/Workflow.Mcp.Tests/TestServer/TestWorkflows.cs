@@ -14,7 +14,13 @@ public sealed record RefundRequest(
 
 public sealed record RefundOutcome(string OrderId, bool Refunded, string DecidedBy);
 
-public sealed record Greeting([property: Description("Who to greet.")] string Name);
+/// <summary>Whom to greet.</summary>
+/// <param name="Name">The name of the person to greet.</param>
+public sealed record Greeting(string Name)
+{
+    /// <summary>Gets or sets the greeting's language, as an ISO 639-1 code such as <c>en</c>.</summary>
+    public string? Language { get; init; }
+}
 
 public sealed record Payment(decimal Amount);
 
