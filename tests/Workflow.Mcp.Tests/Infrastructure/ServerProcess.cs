@@ -19,12 +19,17 @@ public static class ServerProcess
 
     /// <summary>Connects a client to a new server process; disposing the client ends the process.</summary>
     public static Task<McpClient> ConnectAsync(CancellationToken cancellationToken, params string[] arguments) =>
+        ConnectAsync(environment: null, cancellationToken, arguments);
+
+    /// <summary>Connects a client to a new server process with extra environment variables.</summary>
+    public static Task<McpClient> ConnectAsync(Dictionary<string, string?>? environment, CancellationToken cancellationToken, params string[] arguments) =>
         McpClient.CreateAsync(
             new StdioClientTransport(new StdioClientTransportOptions
             {
                 Name = "test-server",
                 Command = "dotnet",
                 Arguments = [ServerDll, .. arguments],
+                EnvironmentVariables = environment,
             }),
             cancellationToken: cancellationToken);
 

@@ -1,5 +1,7 @@
 // A real MCP server process for the tests, speaking MCP over stdio:
-//   workflows <caller> [role...]   serves TestWorkflows as workflow tools, the caller being the given identity
+//   workflows <caller> [role...]   serves TestWorkflows as workflow tools, the caller being the given identity; with
+//                                  WORKFLOW_TEST_SERVER_POSTGRES and WORKFLOW_TEST_SERVER_SCHEMA set, on that database
+//                                  and schema (so several processes share the instances), else in memory
 //   tools                          serves plain tools (echo, pid, record, fail, hang, exit)
 //   broken                         writes an error and exits at once, like a misconfigured server
 using Microsoft.Extensions.DependencyInjection;
@@ -23,11 +25,16 @@ var mcp = builder.Services.AddMcpServer().WithStdioServerTransport();
 
 if (args is ["workflows", var caller, .. var roles])
 {
-    builder.Services.AddWorkflows()
+    var workflows = builder.Services.AddWorkflows()
         .AddWorkflow(TestWorkflows.RefundWorkflow)
         .AddWorkflow(TestWorkflows.GreetWorkflow)
         .AddWorkflow(TestWorkflows.OrderWorkflow)
         .AddWorkflow(TestWorkflows.HiddenWorkflow);
+    if (Environment.GetEnvironmentVariable("WORKFLOW_TEST_SERVER_POSTGRES") is { Length: > 0 } connectionString)
+    {
+        var schema = Environment.GetEnvironmentVariable("WORKFLOW_TEST_SERVER_SCHEMA") ?? "workflow";
+        workflows.UsePostgres(connectionString, o => o.Schema = schema);
+    }
     builder.Services.AddSingleton<IWorkflowToolAuthorizer, TestAuthorizer>();
     mcp.WithWorkflowTools(o =>
     {
