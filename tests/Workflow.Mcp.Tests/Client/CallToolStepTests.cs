@@ -91,4 +91,36 @@ public sealed class CallToolStepTests : IDisposable
         var remoteInstance = Assert.Single((await remote.Client.QueryAsync(new WorkflowInstanceQuery(), Ct)).Instances);
         Assert.Equal("caller-1/remote-greet", remoteInstance.InstanceId);
     }
+
+    [Fact]
+    public async Task CallWorkflow_RestartOfTheCallerMidCall_DoesNotStartTheRemoteWorkflowTwice()
+    {
+        await using var remote = await HttpWorkflowServer.StartAsync(cancellationToken: Ct);
+        var workflow = WorkflowDefinition.Create<RefundRequest>("refund-remotely")
+            .CallWorkflow<RefundRequest, RefundRequest, RefundOutcome>("remote-refund", "desk", TestWorkflows.Refund, static request => request)
+            .Build();
+        var clock = new FakeTimeProvider(TestHost.Epoch);
+        var store = new InMemoryWorkflowStore(clock);
+        Task<TestHost> StartNodeAsync() => TestHost.StartAsync(b => b.AddWorkflow(workflow).UseInMemoryStore(store).AddMcpClient("desk", o =>
+        {
+            o.Endpoint = remote.Endpoint;
+            o.Headers["Authorization"] = "Bearer alice";
+        }), clock: clock, cancellationToken: Ct);
+
+        var node1 = await StartNodeAsync();
+        await node1.Client.StartAsync(workflow, new RefundRequest("A-3", 9m), new StartWorkflowOptions { InstanceId = "a-1" }, Ct);
+        await Poll.UntilAsync(async () => (await remote.Client.QueryPendingApprovalsAsync(new PendingApprovalQuery(), Ct)).Approvals.Count == 1,
+            "the remote instance waits for its approval", cancellationToken: Ct);
+        await node1.DisposeAsync();
+
+        await using var node2 = await StartNodeAsync();
+        await remote.Client.AnswerApprovalAsync("a-1/remote-refund", "manager-approval", approved: true, by: "manager", cancellationToken: Ct);
+
+        var outcome = await node2.Client.GetResultAsync<RefundOutcome>("a-1", Ct).OrHang();
+        Assert.Equal(new RefundOutcome("A-3", true, "manager"), outcome);
+        var remoteInstance = Assert.Single((await remote.Client.QueryAsync(new WorkflowInstanceQuery(), Ct)).Instances);
+        Assert.Equal("a-1/remote-refund", remoteInstance.InstanceId);
+        Assert.Single((await remote.Client.GetHistoryAsync("a-1/remote-refund", Ct)).OfType<WorkflowStartedEvent>());
+        Assert.Single((await node2.Client.GetHistoryAsync("a-1", Ct)).OfType<StepCompletedEvent>(), static e => e.StepPath == "remote-refund");
+    }
 }
