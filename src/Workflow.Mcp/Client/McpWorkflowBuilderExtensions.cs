@@ -35,13 +35,40 @@ public static class McpWorkflowBuilderExtensions
         Func<TCurrent, IReadOnlyDictionary<string, object?>> arguments,
         StepOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
+        return builder.CallTool(name, server, tool, (input, _) => arguments(input), options);
+    }
+
+    /// <summary>Adds a step that calls a tool of an MCP server, with arguments computed from the step's input and its
+    /// context (for example <see cref="StepContext.IdempotencyKey"/> for a tool that takes one, or the workflow's input).
+    /// Its result is the step's output, journaled when the call returns, so a recovered instance never calls again for
+    /// a completed step. The request carries the step's idempotency key in its <c>_meta</c>, and the server's progress
+    /// notifications reach the instance's watchers.</summary>
+    /// <typeparam name="TInput">The input type of the workflow.</typeparam>
+    /// <typeparam name="TCurrent">The step's input.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">The step's name, unique in the workflow.</param>
+    /// <param name="server">The server's name, as given to <c>AddMcpClient</c>.</param>
+    /// <param name="tool">The tool's name.</param>
+    /// <param name="arguments">Computes the tool's arguments from the step's input and context.</param>
+    /// <param name="options">Retry and timeout of the step. A tool that returns an error result fails the step for
+    /// good (error type <c>Mcp.ToolError</c>); an unreachable server or a timeout is retried per these options.</param>
+    /// <returns>The builder for the next step.</returns>
+    public static WorkflowBuilder<TInput, McpToolResult> CallTool<TInput, TCurrent>(
+        this WorkflowBuilder<TInput, TCurrent> builder,
+        string name,
+        string server,
+        string tool,
+        Func<TCurrent, StepContext, IReadOnlyDictionary<string, object?>> arguments,
+        StepOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(server);
         ArgumentException.ThrowIfNullOrEmpty(tool);
         ArgumentNullException.ThrowIfNull(arguments);
         return builder.Then(name, async (input, context, cancellationToken) =>
         {
-            var result = await CallAsync(context, server, tool, arguments(input), cancellationToken).ConfigureAwait(false);
+            var result = await CallAsync(context, server, tool, arguments(input, context), cancellationToken).ConfigureAwait(false);
             return new McpToolResult(TextOf(result), result.StructuredContent);
         }, options);
     }

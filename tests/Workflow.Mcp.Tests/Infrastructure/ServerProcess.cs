@@ -8,13 +8,14 @@ public static class ServerProcess
 {
     /// <summary>The server's own build output (artifacts/bin/Workflow.Mcp.TestServer/{configuration}), whose deps.json
     /// and dependencies are its own: the test output's copy lacks what the ASP.NET Core shared framework provides here.</summary>
-    public static string ServerDll { get; } = Locate();
+    public static string ServerDll { get; } = Locate("Workflow.Mcp.TestServer");
 
-    private static string Locate()
+    /// <summary>The build output of a project that the tests start as a process, next to the tests' own.</summary>
+    public static string Locate(string project)
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var path = Path.Combine(output.Parent!.Parent!.FullName, "Workflow.Mcp.TestServer", output.Name, "Workflow.Mcp.TestServer.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build Workflow.Mcp.TestServer first: {path} is missing.", path);
+        var path = Path.Combine(output.Parent!.Parent!.FullName, project, output.Name, project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first: {path} is missing.", path);
     }
 
     /// <summary>Connects a client to a new server process; disposing the client ends the process.</summary>
@@ -23,12 +24,16 @@ public static class ServerProcess
 
     /// <summary>Connects a client to a new server process with extra environment variables.</summary>
     public static Task<McpClient> ConnectAsync(Dictionary<string, string?>? environment, CancellationToken cancellationToken, params string[] arguments) =>
+        ConnectToAsync(ServerDll, environment, cancellationToken, arguments);
+
+    /// <summary>Connects a client to a new process of the given assembly speaking MCP over stdio.</summary>
+    public static Task<McpClient> ConnectToAsync(string dll, Dictionary<string, string?>? environment, CancellationToken cancellationToken, params string[] arguments) =>
         McpClient.CreateAsync(
             new StdioClientTransport(new StdioClientTransportOptions
             {
-                Name = "test-server",
+                Name = Path.GetFileNameWithoutExtension(dll),
                 Command = "dotnet",
-                Arguments = [ServerDll, .. arguments],
+                Arguments = [dll, .. arguments],
                 EnvironmentVariables = environment,
             }),
             cancellationToken: cancellationToken);
