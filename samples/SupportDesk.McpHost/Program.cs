@@ -12,16 +12,21 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // 1. The workflow engine (in-memory store here; UsePostgres for a durable one) and the MCP server whose tools the
 //    workflow's steps call: SupportDesk.McpServer, started as a child process on first use.
+#region mcp-add-client
 builder.Services.AddWorkflows()
     .AddWorkflow(SupportRefund.Definition)
     .AddMcpClient(SupportRefund.SupportDesk, o =>
     {
-        o.Command = "dotnet";
+        o.Command = "dotnet";                                // or o.Endpoint = new Uri("https://.../mcp") for HTTP
         o.Arguments.Add(builder.Configuration["SupportDesk:ServerDll"] ?? SupportDeskServer.DefaultDll());
+        o.CallTimeout = TimeSpan.FromSeconds(30);
     });
+#endregion
 
 // 2. Who may do what with the workflow tools.
+#region mcp-register-authorizer
 builder.Services.AddSingleton<IWorkflowToolAuthorizer, SupportAuthorizer>();
+#endregion
 
 if (stdio)
 {

@@ -4,6 +4,10 @@ using ModelContextProtocol.Server;
 
 namespace SupportDesk.McpServer;
 
+/// <summary>The articles that match a search, best first. Structured results are objects: protocol versions before
+/// 2026-07-28 do not allow a bare array.</summary>
+public sealed record KnowledgeBaseMatches(IReadOnlyList<Article> Articles);
+
 /// <summary>The support desk's tools.</summary>
 [McpServerToolType]
 public sealed class SupportTools(SupportData data)
@@ -37,17 +41,17 @@ public sealed class SupportTools(SupportData data)
 
     [McpServerTool(Name = "search_knowledge_base", ReadOnly = true, Idempotent = true, OpenWorld = false, UseStructuredContent = true)]
     [Description("Searches the support knowledge base; returns the best-matching articles first.")]
-    public IReadOnlyList<Article> SearchKnowledgeBase(
+    public KnowledgeBaseMatches SearchKnowledgeBase(
         [Description("Words to look for, for example 'refund damaged'.")] string query,
         [Description("How many articles to return, 1 to 5.")] int maxResults = 3)
     {
         var words = query.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return [.. data.Articles
+        return new KnowledgeBaseMatches([.. data.Articles
             .Select(a => (Article: a, Score: words.Count(w => a.Title.Contains(w, StringComparison.OrdinalIgnoreCase) || a.Body.Contains(w, StringComparison.OrdinalIgnoreCase))))
             .Where(static m => m.Score > 0)
             .OrderByDescending(static m => m.Score)
             .ThenBy(static m => m.Article.Id, StringComparer.Ordinal)
             .Take(Math.Clamp(maxResults, 1, 5))
-            .Select(static m => m.Article)];
+            .Select(static m => m.Article)]);
     }
 }

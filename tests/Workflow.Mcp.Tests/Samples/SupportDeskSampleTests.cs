@@ -34,7 +34,7 @@ public sealed class SupportDeskSampleTests
         Assert.True(tools["lookup_order"].ProtocolTool.Annotations!.ReadOnlyHint);
         Assert.False(tools["refund_order"].ProtocolTool.Annotations!.ReadOnlyHint);
         Assert.Equal("Grace Hopper", order.GetProperty("customer").GetString());
-        Assert.Equal("KB-1", articles[0].GetProperty("id").GetString());
+        Assert.Equal(["KB-1", "KB-2"], articles.GetProperty("articles").EnumerateArray().Select(static a => a.GetProperty("id").GetString()));
         Assert.Equal("RF-0001", refund.GetProperty("refundId").GetString());
         Assert.Equal("RF-0001", again.GetProperty("refundId").GetString());
         Assert.Contains("No order 'Z-9' exists.", unknown, StringComparison.Ordinal);
