@@ -76,6 +76,13 @@ internal sealed class McpServers : IMcpServers, IAsyncDisposable
                 return structured;
             }
 
+            // Text is what models read best: plain text for text-only results (errors included, so the model can act
+            // on the message), the content items otherwise.
+            if (result.Content.All(static block => block is TextContentBlock))
+            {
+                return string.Join('\n', result.Content.Cast<TextContentBlock>().Select(static block => block.Text));
+            }
+
             var contents = result.Content.Select(static block => block.ToAIContent()).ToList();
             return contents.Count == 1 ? contents[0] : contents;
         }

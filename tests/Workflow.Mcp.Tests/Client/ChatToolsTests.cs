@@ -1,7 +1,12 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Workflow.AI;
+using Workflow.Client;
+using Workflow.Definitions;
 using Workflow.Mcp.Client;
 using Workflow.Mcp.Tests.Infrastructure;
+using Workflow.Mcp.TestServer;
+using Workflow.TestUtilities;
 
 namespace Workflow.Mcp.Tests.Client;
 
@@ -26,6 +31,26 @@ public sealed class ChatToolsTests
         Assert.Contains(tools.Single(static t => t.Name == "echo").JsonSchema.GetProperty("properties").EnumerateObject(), static p => p.Name == "text");
     }
 
+    [Fact]
+    public async Task AgentStep_ToolsListedFromAServerProcess_TheAgentsToolCallReachesTheServer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var services = new ServiceCollection();
+        services.AddWorkflows().AddMcpClient("support", o => ServerProcess.Configure(o, "tools"));
+        await using var mcp = services.BuildServiceProvider();
+        var tools = await mcp.GetRequiredService<IMcpServers>().GetToolsAsync("support", ct);
+        var definition = WorkflowDefinition.Create<Greeting>("agent-with-mcp-tools")
+            .Agent("assist", static greeting => $"Echo 'refund A-1001' for {greeting.Name}", new AgentOptions { Tools = [.. tools.Where(static t => t.Name == "echo")] })
+            .Build();
+        await using var host = await TestHost.StartAsync(b => b.AddWorkflow(definition).AddAI(), services: s => s.AddSingleton<IChatClient>(new ScriptedChatClient()), cancellationToken: ct);
+
+        await host.Client.StartAsync(definition, new Greeting("Ada"), new StartWorkflowOptions { InstanceId = "agent-1" }, ct);
+        var result = await host.Client.GetResultAsync<AgentResult>("agent-1", ct).OrHang();
+
+        Assert.Equal("The server said: echo: refund A-1001", result.Answer);
+        Assert.Equal(1, result.ToolCalls);
+    }
+
     /// <summary>Asks for the echo tool first, then answers with what the tool returned.</summary>
     private sealed class ScriptedChatClient : IChatClient
     {
@@ -42,6 +67,7 @@ public sealed class ChatToolsTests
             var text = result.Result switch
             {
                 TextContent content => content.Text,
+                System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } json => json.GetString(),
                 var other => other?.ToString(),
             };
             return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, $"The server said: {text}")));
