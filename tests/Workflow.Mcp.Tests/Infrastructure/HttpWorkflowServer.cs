@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Client;
 using Workflow.Client;
+using Workflow.DependencyInjection;
 using Workflow.Mcp.Server;
 using Workflow.Mcp.TestServer;
 
@@ -36,18 +37,20 @@ public sealed class HttpWorkflowServer : IAsyncDisposable
 
     public IWorkflowClient Client => Services.GetRequiredService<IWorkflowClient>();
 
-    public static async Task<HttpWorkflowServer> StartAsync(Action<WorkflowToolOptions>? configure = null, CancellationToken cancellationToken = default)
+    public static async Task<HttpWorkflowServer> StartAsync(
+        Action<WorkflowToolOptions>? configure = null, Action<IWorkflowBuilder>? workflows = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddAuthentication(BearerScheme).AddScheme<AuthenticationSchemeOptions, TestBearerHandler>(BearerScheme, null);
         builder.Services.AddAuthorization();
-        builder.Services.AddWorkflows()
+        var engine = builder.Services.AddWorkflows()
             .AddWorkflow(TestWorkflows.RefundWorkflow)
             .AddWorkflow(TestWorkflows.GreetWorkflow)
             .AddWorkflow(TestWorkflows.OrderWorkflow)
             .AddWorkflow(TestWorkflows.HiddenWorkflow);
+        workflows?.Invoke(engine);
         builder.Services.AddSingleton<IWorkflowToolAuthorizer, TestAuthorizer>();
         builder.Services.AddMcpServer()
             .WithHttpTransport(o => o.Stateless = true)

@@ -39,7 +39,7 @@ public sealed class StdioSharedDatabaseTests
     }
 
     /// <summary>The database ./test.sh provisions; without it the test is skipped, or fails when CI=true.</summary>
-    private static string RequireConnectionString()
+    internal static string RequireConnectionString()
     {
         if (Environment.GetEnvironmentVariable("WORKFLOW_TEST_POSTGRES") is { Length: > 0 } connectionString)
         {

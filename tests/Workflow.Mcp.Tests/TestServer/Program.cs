@@ -2,6 +2,8 @@
 //   workflows <caller> [role...]   serves TestWorkflows as workflow tools, the caller being the given identity; with
 //                                  WORKFLOW_TEST_SERVER_POSTGRES and WORKFLOW_TEST_SERVER_SCHEMA set, on that database
 //                                  and schema (so several processes share the instances), else in memory
+//   caller <endpoint> <token>      serves refund-remotely, which runs refund on the workflow server at <endpoint>
+//                                  (with a bearer token); needs the two PostgreSQL variables above
 //   tools                          serves plain tools (echo, pid, record, fail, hang, exit)
 //   broken                         writes an error and exits at once, like a misconfigured server
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +43,29 @@ if (args is ["workflows", var caller, .. var roles])
         TestWorkflows.Expose(o);
         o.LocalCaller = TestWorkflows.Caller(caller, roles);
     });
+}
+else if (args is ["caller", var endpoint, var token])
+{
+    // Short leases, so a restarted process takes over the instances of a killed one quickly.
+    builder.Services.AddWorkflows(o =>
+        {
+            o.LeaseDuration = TimeSpan.FromSeconds(2);
+            o.PollInterval = TimeSpan.FromMilliseconds(200);
+        })
+        .AddWorkflow(TestWorkflows.RefundRemotelyWorkflow)
+        .UsePostgres(Environment.GetEnvironmentVariable("WORKFLOW_TEST_SERVER_POSTGRES")!, o => o.Schema = Environment.GetEnvironmentVariable("WORKFLOW_TEST_SERVER_SCHEMA")!)
+        .AddMcpClient(TestWorkflows.RemoteDesk, o =>
+        {
+            o.Endpoint = new Uri(endpoint);
+            o.Headers["Authorization"] = $"Bearer {token}";
+        });
+    builder.Services.AddSingleton<IWorkflowToolAuthorizer, TestAuthorizer>();
+    mcp.WithWorkflowTools(o =>
+        {
+            o.Workflows.Add(TestWorkflows.RefundRemotely);
+            o.LocalCaller = TestWorkflows.Caller("service-a");
+        })
+        .WithTools([McpServerTool.Create(() => Environment.ProcessId, new() { Name = "pid", Description = "Returns the server's process id.", ReadOnly = true })]);
 }
 else if (args is ["tools", ..])
 {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Security.Claims;
 using Workflow.Definitions;
+using Workflow.Mcp.Client;
 using Workflow.Mcp.Server;
 
 namespace Workflow.Mcp.TestServer;
@@ -62,6 +63,14 @@ public static class TestWorkflows
     /// <summary>Registered with the engine but not exposed over MCP.</summary>
     public static WorkflowDefinition HiddenWorkflow { get; } = WorkflowDefinition.Create<Greeting>(Hidden)
         .Then("secret", (greeting, context, ct) => Task.FromResult("secret"))
+        .Build();
+
+    public const string RefundRemotely = "refund-remotely";
+    public const string RemoteDesk = "desk";
+
+    /// <summary>Runs <see cref="Refund"/> on the MCP server named <see cref="RemoteDesk"/>, as another service.</summary>
+    public static WorkflowDefinition RefundRemotelyWorkflow { get; } = WorkflowDefinition.Create<RefundRequest>(RefundRemotely)
+        .CallWorkflow<RefundRequest, RefundRequest, RefundOutcome>("remote-refund", RemoteDesk, Refund, static request => request)
         .Build();
 
     public static void Expose(WorkflowToolOptions options)
