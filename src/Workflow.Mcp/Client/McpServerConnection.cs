@@ -69,6 +69,7 @@ internal sealed class McpServerConnection(string name, McpServerConnectionOption
             if (await Task.WhenAny(call, client.Completion).ConfigureAwait(false) != call)
             {
                 _ = call.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+                await ForgetAsync(client).ConfigureAwait(false);
                 throw Lost(tool, await client.Completion.ConfigureAwait(false), innerException: null);
             }
 
@@ -82,7 +83,19 @@ internal sealed class McpServerConnection(string name, McpServerConnectionOption
         catch (Exception ex) when (ex is not (McpProtocolException or OperationCanceledException or McpServerUnavailableException or TimeoutException))
         {
             var details = client.Completion.IsCompleted ? await client.Completion.ConfigureAwait(false) : null;
+            await ForgetAsync(client).ConfigureAwait(false);
             throw Lost(tool, details, ex);
+        }
+    }
+
+    /// <summary>Drops a connection that failed a call, so the next call connects again even when the session has not
+    /// noticed yet that the server is gone (a process's exit can be seen after the failed call).</summary>
+    private async Task ForgetAsync(McpClient client)
+    {
+        if (Interlocked.CompareExchange(ref _client, null, client) == client)
+        {
+            Log.ServerLost(_logger, exception: null, Name);
+            await DisposeQuietlyAsync(client).ConfigureAwait(false);
         }
     }
 
