@@ -100,8 +100,9 @@ public sealed class SupportDeskSampleTests
         var instanceId = started.GetProperty("instanceId").GetString()!;
         var progress = new ProgressLog();
         var waiting = starter.CallOkAsync("get_workflow_result", new() { ["instanceId"] = instanceId, ["waitSeconds"] = 120 }, progress);
-        await Poll.UntilAsync(() => progress.Values.Any(static p => p.Message == "waiting for approval manager-approval"), "the refund waits for its approval", cancellationToken: Ct);
-        Assert.Contains(progress.Values, static p => p.Message == "step lookup-order completed");
+        await Poll.UntilAsync(
+            () => progress.Values.Any(static p => p.Message == "waiting for approval manager-approval") && progress.Values.Any(static p => p.Message == "step lookup-order completed"),
+            "the refund reports its lookup and waits for its approval", cancellationToken: Ct);
 
         var pending = await starter.CallOkAsync("list_pending_approvals", new() { ["instanceId"] = instanceId });
         var request = Assert.Single(pending.GetProperty("approvals").EnumerateArray()).GetProperty("request");

@@ -36,8 +36,10 @@ public sealed class HttpWorkflowToolsTests : IAsyncLifetime
         // A waiting call reports what happens as progress; it cannot return before the approval is answered.
         var progress = new ProgressLog();
         var waiting = alice.CallOkAsync("get_workflow_result", new() { ["instanceId"] = instanceId, ["waitSeconds"] = 120 }, progress);
-        await Poll.UntilAsync(() => progress.Values.Any(static p => p.Message == "waiting for approval manager-approval"), "the waiting call reports the approval", cancellationToken: Ct);
-        Assert.Contains(progress.Values, static p => p.Message == "step check-order completed");
+        // The client may handle notifications out of order: wait for both, each sent while the call is pending.
+        await Poll.UntilAsync(
+            () => progress.Values.Any(static p => p.Message == "waiting for approval manager-approval") && progress.Values.Any(static p => p.Message == "step check-order completed"),
+            "the waiting call reports the step and the approval", cancellationToken: Ct);
 
         var pending = await alice.CallOkAsync("list_pending_approvals", new() { ["instanceId"] = instanceId });
         var approval = Assert.Single(pending.GetProperty("approvals").EnumerateArray());
@@ -131,7 +133,9 @@ public sealed class HttpWorkflowToolsTests : IAsyncLifetime
         var progress = new ProgressLog();
 
         var start = client.CallOkAsync("start_order", new() { ["input"] = new Greeting("Ada"), ["waitSeconds"] = 120, ["instanceId"] = "order-p" }, progress);
-        await Poll.UntilAsync(() => progress.Values.Any(static p => p.Message == "waiting at paid"), "the start tool reports the wait", cancellationToken: Ct);
+        await Poll.UntilAsync(
+            () => progress.Values.Any(static p => p.Message == "waiting at paid") && progress.Values.Any(static p => p.Message == "workflow started"),
+            "the start tool reports the start and the wait", cancellationToken: Ct);
         Assert.False(start.IsCompleted);
         await client.CallOkAsync("raise_workflow_event", new() { ["instanceId"] = "order-p", ["eventName"] = "paid", ["payload"] = new Payment(3m) });
 
