@@ -1,3 +1,5 @@
+using Npgsql;
+using Workflow.Postgres.Schema;
 using Workflow.Postgres.Storage;
 using Workflow.Postgres.Tests.Infrastructure;
 using Workflow.Storage;
@@ -7,6 +9,31 @@ namespace Workflow.Postgres.Tests.Storage;
 public sealed class IsolationTests(StoreFixture fixture) : IClassFixture<StoreFixture>
 {
     private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Migrate_LockOfOneSchemaHeld_AnotherSchemaMigratesWhileTheFirstWaits()
+    {
+        var locked = fixture.NewSchemaName("locked");
+        var free = fixture.NewSchemaName("free");
+        var key = SchemaName.Create(locked, "schema").MigrationLockKey;
+        Assert.NotEqual(key, SchemaName.Create(free, "schema").MigrationLockKey);
+
+        // Another node is migrating the first schema: it holds that schema's advisory lock.
+        await using var connection = await fixture.Database.DataSource.OpenConnectionAsync(Token);
+        await using var transaction = await connection.BeginTransactionAsync(Token);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        {
+            take.Parameters.Add(new NpgsqlParameter { Value = key });
+            await take.ExecuteNonQueryAsync(Token);
+        }
+
+        var waiting = fixture.CreateStore(locked).MigrateAsync(Token).AsTask();
+        await fixture.CreateStore(free).MigrateAsync(Token).AsTask().WaitAsync(StoreClock.Cap, Token);
+
+        Assert.False(waiting.IsCompleted, "the first schema's migration waits for its own lock");
+        await transaction.CommitAsync(Token);
+        await waiting.WaitAsync(StoreClock.Cap, Token);
+    }
 
     [Fact]
     public async Task Commit_SameInstanceIdOnTwoSchemas_SharesNoStreamInstanceOrWorkItem()
