@@ -26,4 +26,16 @@ internal static partial class Log
 
     [LoggerMessage(PostgresEventId.WatchReadFailed, LogLevel.Warning, "A watch of stream '{StreamId}' could not read from PostgreSQL; it tries again in {RetryDelay}.")]
     public static partial void WatchReadFailed(ILogger logger, Exception exception, string streamId, TimeSpan retryDelay);
+
+    [LoggerMessage(PostgresEventId.WorkItemDead, LogLevel.Error, "The work of instance '{InstanceId}' is parked as dead: {ExpiredLeases} leases on it expired in a row without progress, the last one held by node '{ExpiredOwner}'. Inspect it with GetDeadWorkItemsAsync and retry it with RetryDeadWorkItemAsync once the cause is fixed.")]
+    public static partial void WorkItemDead(ILogger logger, string instanceId, int expiredLeases, string? expiredOwner);
+
+    [LoggerMessage(PostgresEventId.WorkItemRetried, LogLevel.Information, "The dead work of instance '{InstanceId}' was put back in the queue.")]
+    public static partial void WorkItemRetried(ILogger logger, string instanceId);
+
+    [LoggerMessage(PostgresEventId.InstancesPurged, LogLevel.Information, "Purged {Count} ended workflow instances that ended before {EndedBefore}.")]
+    public static partial void InstancesPurged(ILogger logger, long count, DateTimeOffset endedBefore);
+
+    [LoggerMessage(PostgresEventId.RetentionFailed, LogLevel.Warning, "Purging ended workflow instances failed; the next attempt is in {RetryDelay}.")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception, TimeSpan retryDelay);
 }

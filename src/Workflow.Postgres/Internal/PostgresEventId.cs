@@ -21,4 +21,10 @@ internal static class PostgresEventId
     public const int SubscriptionReleaseFailed = 2055;
     public const int SnapshotNotStored = 2056;
     public const int SnapshotUnreadable = 2057;
+
+    // Operations: 2070-2089.
+    public const int WorkItemDead = 2070;
+    public const int WorkItemRetried = 2071;
+    public const int InstancesPurged = 2072;
+    public const int RetentionFailed = 2073;
 }

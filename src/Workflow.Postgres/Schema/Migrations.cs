@@ -15,6 +15,7 @@ internal static class Migrations
     [
         new(1, "streams, events, work items, pending approvals and the commit function", V1),
         new(2, "event store: subscription checkpoints and leases, snapshots", V2),
+        new(3, "dead work items and the index of ended instances for retention", Operations),
     ];
 
     public static int Latest => All[^1].Version;
@@ -346,5 +347,20 @@ internal static class Migrations
             CONSTRAINT snapshots_pk PRIMARY KEY (stream_id, type)
         );
         COMMENT ON TABLE {{s}}.snapshots IS 'The latest snapshot of each stream per snapshot type: the state folded from the stream''s events up to version (inclusive). A snapshot never moves back to an earlier version.';
+        """;
+
+    // A column added with a constant default is metadata only (no table rewrite).
+    private static string Operations(string s) => $"""
+        ALTER TABLE {s}.work_items
+            ADD COLUMN expired_leases  integer NOT NULL DEFAULT 0,
+            ADD COLUMN claimed_version bigint,
+            ADD COLUMN expired_owner   text,
+            ADD COLUMN dead_at         timestamptz;
+        COMMENT ON COLUMN {s}.work_items.expired_leases IS 'Leases of this item that expired in a row without its stream moving on: a run that kills or hangs its node every time. At the store''s limit the item is dead.';
+        COMMENT ON COLUMN {s}.work_items.claimed_version IS 'The stream version when the item was last claimed: a later expiry with the stream still there made no progress.';
+        COMMENT ON COLUMN {s}.work_items.expired_owner IS 'The node whose lease on the item expired last.';
+        COMMENT ON COLUMN {s}.work_items.dead_at IS 'When the item was parked as dead. A dead item has the empty lease owner (no node is ever named so) and never comes due; wake-ups meanwhile are kept in pending_due_at. Retrying it makes it due again.';
+        CREATE INDEX work_items_dead_idx ON {s}.work_items (dead_at, id) WHERE dead_at IS NOT NULL;
+        CREATE INDEX streams_ended_idx ON {s}.streams (completed_at, stream_id) WHERE completed_at IS NOT NULL AND workflow_name IS NOT NULL;
         """;
 }

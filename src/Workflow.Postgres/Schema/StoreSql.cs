@@ -35,18 +35,35 @@ internal sealed class StoreSql
 
         // Due items and expired leases share one index: available_at is the due time of a free item and the
         // expiry of a leased one. SKIP LOCKED lets claimers on many nodes take disjoint items without waiting.
+        // A claim of an item whose lease expired (its node died or hung) without the stream moving on since the last
+        // claim counts one more expiry in a row; at the limit ($4, 0 for none) the item is parked as dead instead of
+        // handed out, so one poisonous instance cannot take down node after node.
         Claim = $"""
             WITH due AS (
-                SELECT id FROM {s}.work_items
-                 WHERE available_at <= now()
-                 ORDER BY available_at, id
+                SELECT w.id, st.version,
+                       CASE WHEN w.lease_owner IS NULL THEN 0
+                            WHEN st.version IS DISTINCT FROM w.claimed_version THEN 1
+                            ELSE w.expired_leases + 1 END AS expired_leases,
+                       w.lease_owner AS expired_owner
+                  FROM {s}.work_items AS w
+                  LEFT JOIN {s}.streams AS st ON st.stream_id = w.instance_id
+                 WHERE w.available_at <= now()
+                 ORDER BY w.available_at, w.id
                  LIMIT $2
-                   FOR UPDATE SKIP LOCKED)
-            UPDATE {s}.work_items AS w
-               SET lease_owner = $1, available_at = now() + $3, fencing_token = w.fencing_token + 1
-              FROM due
-             WHERE w.id = due.id
-            RETURNING w.id, w.instance_id, w.fencing_token, w.available_at
+                   FOR UPDATE OF w SKIP LOCKED),
+            claimed AS (
+                UPDATE {s}.work_items AS w
+                   SET lease_owner = CASE WHEN $4 > 0 AND due.expired_leases >= $4 THEN '' ELSE $1 END,
+                       available_at = CASE WHEN $4 > 0 AND due.expired_leases >= $4 THEN 'infinity' ELSE now() + $3 END,
+                       dead_at = CASE WHEN $4 > 0 AND due.expired_leases >= $4 THEN now() END,
+                       fencing_token = w.fencing_token + 1,
+                       expired_leases = due.expired_leases,
+                       claimed_version = due.version,
+                       expired_owner = coalesce(due.expired_owner, w.expired_owner)
+                  FROM due
+                 WHERE w.id = due.id
+                RETURNING w.id, w.instance_id, w.fencing_token, w.available_at, w.dead_at, w.expired_owner)
+            SELECT id, instance_id, fencing_token, available_at, dead_at IS NOT NULL, expired_owner FROM claimed
             """;
 
         Renew = $"""

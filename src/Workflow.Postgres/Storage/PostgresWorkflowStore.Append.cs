@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Workflow.Postgres.Internal;
 using Workflow.Storage;
 
 namespace Workflow.Postgres.Storage;
@@ -25,9 +27,22 @@ public sealed partial class PostgresWorkflowStore
     {
         ArgumentNullException.ThrowIfNull(commit);
         ValidateCommit(commit, nameof(commit));
-        var result = await ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken).ConfigureAwait(false);
-        Announce(commit, result);
-        return result;
+        using var activity = StoreInstrumentation.StartSpan(PostgresStoreTelemetry.CommitSpan, Schema);
+        activity?.SetTag("workflow.instance.id", commit.InstanceId);
+        activity?.SetTag("workflow.store.events", commit.Events.Count);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var result = await ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken).ConfigureAwait(false);
+            outcome = StoreInstrumentation.Outcome(result.Status);
+            Announce(commit, result);
+            return result;
+        }
+        finally
+        {
+            RecordCommit(started, outcome, activity);
+        }
     }
 
     /// <inheritdoc />
@@ -59,11 +74,23 @@ public sealed partial class PostgresWorkflowStore
         for (var start = 0; start < commits.Count; start += MaxCommitsPerBatch)
         {
             var batch = new ArraySegment<CommitResult>(results, start, Math.Min(MaxCommitsPerBatch, commits.Count - start));
-            await ExecuteAsync(
-                "committing a batch",
-                (Commits: commits, Results: batch),
-                static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
-                cancellationToken).ConfigureAwait(false);
+            using var activity = StoreInstrumentation.StartSpan(PostgresStoreTelemetry.CommitSpan + "_many", Schema);
+            activity?.SetTag("workflow.store.commits", batch.Count);
+            var started = Stopwatch.GetTimestamp();
+            var outcome = "error";
+            try
+            {
+                await ExecuteAsync(
+                    "committing a batch",
+                    (Commits: commits, Results: batch),
+                    static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
+                    cancellationToken).ConfigureAwait(false);
+                outcome = "batch";
+            }
+            finally
+            {
+                RecordCommit(started, outcome, activity);
+            }
         }
 
         for (var i = 0; i < commits.Count; i++)
@@ -72,6 +99,19 @@ public sealed partial class PostgresWorkflowStore
         }
 
         return results;
+    }
+
+    private void RecordCommit(long started, string outcome, Activity? activity)
+    {
+        StoreInstrumentation.CommitDuration.Record(
+            Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>(PostgresStoreTelemetry.SchemaTag, Schema),
+            new KeyValuePair<string, object?>(PostgresStoreTelemetry.OutcomeTag, outcome));
+        if (activity is not null)
+        {
+            activity.SetTag(PostgresStoreTelemetry.OutcomeTag, outcome);
+            activity.SetStatus(outcome == "error" ? ActivityStatusCode.Error : ActivityStatusCode.Ok);
+        }
     }
 
     /// <summary>After a commit: wakes the watches of its stream, and the dispatchers when it left work runnable now

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Npgsql;
+using Workflow.Postgres.Internal;
 using NpgsqlTypes;
 using Workflow.Storage;
 
@@ -17,11 +19,38 @@ public sealed partial class PostgresWorkflowStore
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxItems);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
         RequireText(ownerId, "The owner id", nameof(ownerId));
-        return ExecuteAsync(
-            "claiming work",
-            (OwnerId: ownerId, MaxItems: maxItems, LeaseDuration: leaseDuration),
-            static (store, args, ct) => store.ExecuteClaimAsync(args.OwnerId, args.MaxItems, args.LeaseDuration, ct),
-            cancellationToken);
+        return ClaimCoreAsync(ownerId, maxItems, leaseDuration, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<WorkLease>> ClaimCoreAsync(string ownerId, int maxItems, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        using var activity = StoreInstrumentation.StartSpan(PostgresStoreTelemetry.ClaimSpan, Schema);
+        var started = Stopwatch.GetTimestamp();
+        var schemaTag = new KeyValuePair<string, object?>(PostgresStoreTelemetry.SchemaTag, Schema);
+        try
+        {
+            var leases = await ExecuteAsync(
+                "claiming work",
+                (OwnerId: ownerId, MaxItems: maxItems, LeaseDuration: leaseDuration),
+                static (store, args, ct) => store.ExecuteClaimAsync(args.OwnerId, args.MaxItems, args.LeaseDuration, ct),
+                cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("workflow.store.claimed", leases.Count);
+            if (leases.Count > 0)
+            {
+                StoreInstrumentation.Claimed.Add(leases.Count, schemaTag);
+            }
+
+            return leases;
+        }
+        catch
+        {
+            activity?.SetStatus(ActivityStatusCode.Error);
+            throw;
+        }
+        finally
+        {
+            StoreInstrumentation.ClaimDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, schemaTag);
+        }
     }
 
     /// <inheritdoc />
@@ -70,12 +99,20 @@ public sealed partial class PostgresWorkflowStore
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ownerId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = maxItems, NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = leaseDuration, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _maxExpiredLeases, NpgsqlDbType = NpgsqlDbType.Integer });
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         List<WorkLease>? leases = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (reader.GetBoolean(4))
+            {
+                StoreInstrumentation.Dead.Add(1, new KeyValuePair<string, object?>(PostgresStoreTelemetry.SchemaTag, Schema));
+                Log.WorkItemDead(_logger, reader.GetString(1), _maxExpiredLeases, await reader.IsDBNullAsync(5, cancellationToken).ConfigureAwait(false) ? null : reader.GetString(5));
+                continue;
+            }
+
             (leases ??= []).Add(new WorkLease(reader.GetInt64(0), reader.GetString(1), ownerId, reader.GetInt64(2), ToOffset(reader.GetDateTime(3))));
         }
 

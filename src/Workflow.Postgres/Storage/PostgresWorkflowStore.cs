@@ -39,6 +39,7 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly TimeSpan _watchPollInterval;
+    private readonly int _maxExpiredLeases;
     private int _disposed;
 
     /// <summary>Initializes a store on a data source that the caller owns (and disposes after the store).</summary>
@@ -101,6 +102,7 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
         _notifications = new StreamNotifications(
             dataSource, _sql, options.UseNotifications && !_executor.IsMultiplexing, options.NotificationDebounce, timeProvider, _logger);
         _watchPollInterval = options.WatchPollInterval;
+        _maxExpiredLeases = options.MaxExpiredLeases;
     }
 
     /// <summary>Gets the name of the schema that holds the store's tables.</summary>

@@ -50,10 +50,24 @@ public sealed class PostgresWorkflowStoreOptions
     public int MaxRetryAttempts { get; set; } = 3;
 
     /// <summary>Returns what is wrong with these options, or an empty list.</summary>
+    /// <summary>
+    /// Gets or sets how many leases on one instance's work may expire in a row, without its journal moving on, before the
+    /// work is parked as dead: a run that crashes or hangs its node every time would otherwise take down node after node.
+    /// A dead item is never claimed until <see cref="PostgresWorkflowStore.RetryDeadWorkItemAsync"/> puts it back;
+    /// <see cref="PostgresWorkflowStore.GetDeadWorkItemsAsync"/> lists them. 0 never parks work.
+    /// </summary>
+    /// <value>The default value is 5.</value>
+    public int MaxExpiredLeases { get; set; } = 5;
+
     internal List<string> Validate()
     {
         var failures = StoreOptionsValidation.Validate(Schema, NotificationDebounce, MaxRetryAttempts);
         StoreOptionsValidation.RequirePositive(failures, nameof(WatchPollInterval), WatchPollInterval, TimeSpan.FromHours(1), "1 hour");
+        if (MaxExpiredLeases is < 0 or > 1000)
+        {
+            failures.Add($"{nameof(MaxExpiredLeases)} is {MaxExpiredLeases}; it must be between 0 (never park work) and 1000.");
+        }
+
         return failures;
     }
 }
