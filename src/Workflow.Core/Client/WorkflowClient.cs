@@ -127,10 +127,10 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
 
         await foreach (var recorded in Store.WatchStreamAsync(instanceId, newest.Position + 1, cancellationToken).ConfigureAwait(false))
         {
-            var @event = JournalCodec.Decode(recorded);
-            if (@event.IsTerminal)
+            // Only the final event is decoded: the steps before it are skipped by their type.
+            if (JournalCodec.IsTerminal(recorded.Type))
             {
-                return @event;
+                return JournalCodec.Decode(recorded);
             }
         }
 
@@ -526,7 +526,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         return JournalCodec.EncodeEventRaised(eventId, eventName, bytes, options?.StepPath);
     }
 
-    private async Task<string> StartOrThrowAsync(WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, CancellationToken cancellationToken)
+    private async ValueTask<string> StartOrThrowAsync(WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, CancellationToken cancellationToken)
     {
         var (instanceId, status) = await StartCoreAsync(definition, input, liveInput, options, raised: null, cancellationToken).ConfigureAwait(false);
         if (status == CommitStatus.VersionConflict)
@@ -538,7 +538,7 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         return instanceId;
     }
 
-    private async Task<(string InstanceId, CommitStatus Status)> StartCoreAsync(
+    private async ValueTask<(string InstanceId, CommitStatus Status)> StartCoreAsync(
         WorkflowDefinition definition, byte[] input, object? liveInput, StartWorkflowOptions? options, EventData? raised, CancellationToken cancellationToken)
     {
         var instanceId = options?.InstanceId ?? Guid.CreateVersion7(runtime.TimeProvider.GetUtcNow()).ToString();
@@ -585,9 +585,22 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         }
     }
 
+    private static bool HasControlCharacter(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void ValidateInstanceId(string instanceId)
     {
-        if (instanceId.Length == 0 || instanceId.Length > StartWorkflowOptions.MaxInstanceIdLength || instanceId.Any(char.IsControl))
+        if (instanceId.Length == 0 || instanceId.Length > StartWorkflowOptions.MaxInstanceIdLength || HasControlCharacter(instanceId))
         {
             throw new ArgumentException(
                 $"The instance id must be 1 to {StartWorkflowOptions.MaxInstanceIdLength} characters with no control characters.",

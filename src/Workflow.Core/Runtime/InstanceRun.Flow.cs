@@ -55,7 +55,7 @@ internal sealed partial class InstanceRun
 
             value = node switch
             {
-                StepNode step => await RunStepAsync(step, scope, value, cancellationToken).ConfigureAwait(false),
+                StepNode step => await RunStepAsync(step, scope, value, cancellationToken, isFinal: i == block.Nodes.Count - 1 && block == Definition.Root).ConfigureAwait(false),
                 BranchNode branch => await RunBranchAsync(branch, scope, value, cancellationToken).ConfigureAwait(false),
                 ParallelNode parallel => await RunParallelAsync(parallel, scope, value, cancellationToken).ConfigureAwait(false),
                 ForEachNode forEach => await RunForEachAsync(forEach, scope, value, cancellationToken).ConfigureAwait(false),

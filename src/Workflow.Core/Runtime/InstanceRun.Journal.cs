@@ -13,6 +13,9 @@ internal sealed partial class InstanceRun
     private readonly SemaphoreSlim _journalGate = new(1, 1);
     private readonly Lock _decisionGate = new();
     private List<EventData>? _pendingDecisions;
+
+    // The completion of the workflow's last step, journaled with the workflow's end (see RunStepAsync).
+    private EventData? _deferredStep;
     private List<string>? _pendingClosedApprovals;
 
     // Set when events others appended (a raise, an answer, a cancel or terminate request) were folded during the run:
@@ -27,6 +30,44 @@ internal sealed partial class InstanceRun
         {
             (_pendingDecisions ??= []).Add(decision);
         }
+    }
+
+    /// <summary>Defers the completion of the workflow's last step to the commit that ends the run.</summary>
+    private void DeferFinalStep(EventData completion)
+    {
+        lock (_decisionGate)
+        {
+            _deferredStep = completion;
+        }
+    }
+
+    /// <summary>The events of one commit, in order: queued decisions, a deferred step completion, then the commit's own.</summary>
+    private static IReadOnlyList<EventData> Combine(List<EventData>? decisions, EventData? deferred, IReadOnlyList<EventData> own)
+    {
+        if (decisions is null && deferred is null)
+        {
+            return own;
+        }
+
+        var all = new EventData[(decisions?.Count ?? 0) + (deferred is null ? 0 : 1) + own.Count];
+        var at = 0;
+        if (decisions is not null)
+        {
+            decisions.CopyTo(all);
+            at = decisions.Count;
+        }
+
+        if (deferred is { } step)
+        {
+            all[at++] = step;
+        }
+
+        for (var i = 0; i < own.Count; i++)
+        {
+            all[at++] = own[i];
+        }
+
+        return all;
     }
 
     /// <summary>Queues the removal of an approval from the index of pending approvals (it timed out), to go with the
@@ -69,17 +110,20 @@ internal sealed partial class InstanceRun
         {
             ThrowIfFenced();
             List<EventData>? decisions;
+            EventData? deferred;
             List<string>? closedApprovals;
             lock (_decisionGate)
             {
                 decisions = _pendingDecisions;
                 _pendingDecisions = null;
+                deferred = _deferredStep;
+                _deferredStep = null;
                 closedApprovals = _pendingClosedApprovals;
                 _pendingClosedApprovals = null;
             }
 
             var own = continueAsNew?.Invoke() ?? events;
-            var all = decisions is null ? own : [.. decisions, .. own];
+            var all = Combine(decisions, deferred, own);
             var header = status is { } s ? Runtime.CreateInfo(_state, s) : null;
             List<ScheduledWork>? schedule = null;
             if (wakeAt is { } due)
@@ -143,7 +187,7 @@ internal sealed partial class InstanceRun
                                 own = continueAsNew();
                             }
 
-                            all = decisions is null ? own : [.. decisions, .. own];
+                            all = Combine(decisions, deferred, own);
                         }
 
                         break;

@@ -15,7 +15,15 @@ internal sealed partial class InstanceRun
 {
     internal static readonly ResiliencePropertyKey<StepExecution> ExecutionKey = new("workflow.step-execution");
 
-    private async ValueTask<object?> RunStepAsync(StepNode step, RunScope scope, object? input, CancellationToken cancellationToken)
+    /// <summary>Runs a step, or replays its journaled output.</summary>
+    /// <param name="step">The step.</param>
+    /// <param name="scope">Where it runs.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="cancellationToken">Canceled when the run must stop.</param>
+    /// <param name="isFinal">Whether it is the workflow's last node: its completion is then journaled with the
+    /// workflow's end, in one commit (a crash before that commit runs it again, as it would any step whose completion
+    /// was not journaled).</param>
+    private async ValueTask<object?> RunStepAsync(StepNode step, RunScope scope, object? input, CancellationToken cancellationToken, bool isFinal = false)
     {
         var path = scope.PathOf(step.Name);
         if (_state.TryGetStep(path, out var completed))
@@ -52,10 +60,16 @@ internal sealed partial class InstanceRun
             throw new StepFailureSignal(path, execution.Attempt, failure, ex);
         }
 
-        await CommitAsync(
-            [JournalCodec.EncodeStepCompleted(Runtime.NewEventId(), path, execution.Attempt, result.Bytes, result.Metadata)],
-            complete: false,
-            status: null).ConfigureAwait(false);
+        var completion = JournalCodec.EncodeStepCompleted(Runtime.NewEventId(), path, execution.Attempt, result.Bytes, result.Metadata);
+        if (isFinal && !_stopRequested)
+        {
+            DeferFinalStep(completion);
+        }
+        else
+        {
+            await CommitAsync([completion], complete: false, status: null).ConfigureAwait(false);
+        }
+
         _state.RecordStep(path, result.Output, result.Bytes);
         activity?.SetTag(WorkflowInstrumentation.StepAttemptTag, execution.Attempt);
         activity?.SetStatus(ActivityStatusCode.Ok);
@@ -152,7 +166,7 @@ internal sealed partial class InstanceRun
                 }
 
                 var output = await step.Invoker(input, context, cancellationToken).ConfigureAwait(false);
-                var bytes = runtime.Serialize(output, step.OutputType, $"the output of step '{path}'");
+                var bytes = runtime.Serialize(output, step.OutputType, "the output of step '{0}'", path);
                 outcome = "completed";
                 return new StepResult(output, bytes, context.Metadata);
             }

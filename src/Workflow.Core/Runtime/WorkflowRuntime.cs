@@ -226,7 +226,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
     /// schedules it, leased to this node when it runs instances and the start comes from a client.</summary>
     /// <returns><see cref="CommitStatus.Committed"/> when the instance was started now or before with the same
     /// definition and input, <see cref="CommitStatus.VersionConflict"/> when the id is taken by something else.</returns>
-    public async Task<CommitStatus> StartInstanceAsync(
+    public async ValueTask<CommitStatus> StartInstanceAsync(
         WorkflowDefinition definition, string instanceId, byte[] input, object? liveInput, EventData? raised, ParentLink? parent, CancellationToken cancellationToken)
     {
         var now = TimeProvider.GetUtcNow();
@@ -296,7 +296,13 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
 
     public JsonTypeInfo GetTypeInfo(Type type) => SerializerOptions.GetTypeInfo(type);
 
-    public byte[] Serialize(object? value, Type type, string what)
+    /// <summary>Serializes a value of <paramref name="type"/> with the host's options.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="type">Its declared type.</param>
+    /// <param name="what">What the value is, for the error message; <c>{0}</c> in it is replaced by <paramref name="path"/>
+    /// (formatted only on failure, so the hot path allocates no message).</param>
+    /// <param name="path">A step path for <paramref name="what"/>, or <see langword="null"/>.</param>
+    public byte[] Serialize(object? value, Type type, string what, string? path = null)
     {
         try
         {
@@ -304,6 +310,11 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
         {
+            if (path is not null)
+            {
+                what = string.Format(CultureInfo.InvariantCulture, what, path);
+            }
+
             throw new WorkflowSerializationException($"{char.ToUpperInvariant(what[0])}{what[1..]} ({type.Name}) cannot be serialized to JSON: {ex.Message}", ex);
         }
     }

@@ -27,6 +27,18 @@ public readonly struct EventData
         Metadata = metadata;
     }
 
+    private EventData(Guid eventId, string type, byte[] data)
+    {
+        EventId = eventId;
+        Type = type;
+        Data = data;
+        IsOwned = true;
+    }
+
+    /// <summary>Gets a value indicating whether <see cref="Data"/> is an array nobody else holds or changes (the
+    /// journal codec's own output), which an in-memory store may keep without copying.</summary>
+    internal bool IsOwned { get; }
+
     /// <summary>Gets the unique id of the event.</summary>
     public Guid EventId { get; }
 
@@ -38,4 +50,7 @@ public readonly struct EventData
 
     /// <summary>Gets the UTF-8 JSON metadata, or an empty buffer.</summary>
     public ReadOnlyMemory<byte> Metadata { get; }
+
+    /// <summary>Creates an event whose payload array the caller gives away: no one else holds or changes it.</summary>
+    internal static EventData Owned(Guid eventId, string type, byte[] data) => new(eventId, type, data);
 }

@@ -66,7 +66,8 @@ public sealed class WorkflowCommit
         ArgumentNullException.ThrowIfNull(Schedule, ParamName);
         ArgumentNullException.ThrowIfNull(OpenApprovals, ParamName);
         ArgumentNullException.ThrowIfNull(ClosedApprovals, ParamName);
-        var seen = Events.Count > 1 ? new HashSet<Guid>(Events.Count) : null;
+        // Duplicate ids: a scan for the few events of a typical commit, a set beyond.
+        var seen = Events.Count > 8 ? new HashSet<Guid>(Events.Count) : null;
         for (var i = 0; i < Events.Count; i++)
         {
             var e = Events[i];
@@ -75,7 +76,8 @@ public sealed class WorkflowCommit
                 throw new ArgumentException($"Event {i} of the commit for '{InstanceId}' was not initialized.", ParamName);
             }
 
-            if (seen is not null && !seen.Add(e.EventId))
+            var duplicate = seen is not null ? !seen.Add(e.EventId) : IndexOf(Events, e.EventId, i) >= 0;
+            if (duplicate)
             {
                 throw new ArgumentException($"The commit for '{InstanceId}' holds event id {e.EventId} twice; every event needs its own id.", ParamName);
             }
@@ -96,9 +98,9 @@ public sealed class WorkflowCommit
             throw new ArgumentException($"The commit for '{InstanceId}' carries the index entry of '{Instance.InstanceId}'.", ParamName);
         }
 
-        foreach (var work in Schedule)
+        for (var i = 0; i < Schedule.Count; i++)
         {
-            if (work.InstanceId is null)
+            if (Schedule[i].InstanceId is null)
             {
                 throw new ArgumentException($"Scheduled work of the commit for '{InstanceId}' was not initialized.", ParamName);
             }
@@ -109,8 +111,9 @@ public sealed class WorkflowCommit
             throw new ArgumentException($"The commit for '{InstanceId}' truncates before version {TruncateBefore}; versions start at 1.", ParamName);
         }
 
-        foreach (var approval in OpenApprovals)
+        for (var i = 0; i < OpenApprovals.Count; i++)
         {
+            var approval = OpenApprovals[i];
             if (approval is null || !string.Equals(approval.InstanceId, InstanceId, StringComparison.Ordinal))
             {
                 throw new ArgumentException(
@@ -118,12 +121,25 @@ public sealed class WorkflowCommit
             }
         }
 
-        foreach (var path in ClosedApprovals)
+        for (var i = 0; i < ClosedApprovals.Count; i++)
         {
-            if (string.IsNullOrEmpty(path))
+            if (string.IsNullOrEmpty(ClosedApprovals[i]))
             {
                 throw new ArgumentException($"The commit for '{InstanceId}' closes an approval without a path.", ParamName);
             }
         }
+    }
+
+    private static int IndexOf(IReadOnlyList<EventData> events, Guid eventId, int before)
+    {
+        for (var j = 0; j < before; j++)
+        {
+            if (events[j].EventId == eventId)
+            {
+                return j;
+            }
+        }
+
+        return -1;
     }
 }

@@ -281,6 +281,10 @@ internal static class JournalCodec
             }
         });
 
+    /// <summary>Gets whether an event type ends an instance (completed, failed, canceled, terminated).</summary>
+    public static bool IsTerminal(string type) =>
+        type is WorkflowCompleted or WorkflowFailed or WorkflowCanceled or WorkflowTerminated;
+
     /// <summary>Reads a recorded event as a public history event.</summary>
     /// <exception cref="JsonException">The payload is not the JSON its type promises.</exception>
     public static WorkflowHistoryEvent Decode(RecordedEvent recorded)
@@ -346,17 +350,36 @@ internal static class JournalCodec
         };
     }
 
+    // One writer and buffer per thread, reused: an event costs one exact-size array, which the store keeps.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     private static EventData Write<TState>(Guid eventId, string type, TState state, Action<Utf8JsonWriter, TState> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
             body(writer, state);
             writer.WriteEndObject();
+            writer.Flush();
+            return EventData.Owned(eventId, type, buffer.WrittenSpan.ToArray());
         }
-
-        return new EventData(eventId, type, buffer.WrittenMemory);
+        finally
+        {
+            if (buffer.Capacity > 64 * 1024)
+            {
+                // A large payload passed through: do not keep its buffer alive on this thread.
+                t_buffer = null;
+                t_writer = null;
+            }
+        }
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)

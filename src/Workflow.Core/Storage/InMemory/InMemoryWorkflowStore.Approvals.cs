@@ -36,9 +36,9 @@ public sealed partial class InMemoryWorkflowStore
 
     private void OpenApprovals(IReadOnlyList<PendingApproval> approvals)
     {
-        foreach (var approval in approvals)
+        for (var i = 0; i < approvals.Count; i++)
         {
-            _approvals[(approval.InstanceId, approval.StepPath)] = approval;
+            _approvals[(approvals[i].InstanceId, approvals[i].StepPath)] = approvals[i];
         }
     }
 
@@ -47,11 +47,16 @@ public sealed partial class InMemoryWorkflowStore
     {
         if (paths is not null)
         {
-            foreach (var path in paths)
+            for (var i = 0; i < paths.Count; i++)
             {
-                _approvals.Remove((instanceId, path));
+                _approvals.Remove((instanceId, paths[i]));
             }
 
+            return;
+        }
+
+        if (_approvals.Count == 0)
+        {
             return;
         }
 

@@ -179,8 +179,10 @@ public sealed partial class InMemoryWorkflowStore
     {
         List<WorkLease>? claimed = null;
         DateTimeOffset? ownNext = null;
-        foreach (var work in commit.Schedule)
+        var schedule = commit.Schedule;
+        for (var i = 0; i < schedule.Count; i++)
         {
+            var work = schedule[i];
             var due = work.DueAt ?? now;
             if (commit.CompleteLease && string.Equals(work.InstanceId, commit.InstanceId, StringComparison.Ordinal))
             {

@@ -133,7 +133,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
                 var start = (int)(next - stream.FirstVersion);
                 var available = stream.Events.Count - start;
                 batch = available > 0 ? stream.Events.GetRange(start, available).ToArray() : [];
-                changed = stream.Changed.Task;
+                changed = (stream.Changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
             foreach (var recorded in batch)
@@ -256,24 +256,24 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         if (events.Count > 0)
         {
             stream ??= GetOrAddStream(commit.InstanceId);
-            foreach (var data in events)
+            for (var i = 0; i < events.Count; i++)
             {
+                var data = events[i];
                 var recorded = new RecordedEvent(
                     commit.InstanceId,
                     stream.Version + 1,
                     ++_lastPosition,
                     data.EventId,
                     data.Type,
-                    data.Data.ToArray(),
+                    data.IsOwned ? data.Data : data.Data.ToArray(),
                     data.Metadata.IsEmpty ? ReadOnlyMemory<byte>.Empty : data.Metadata.ToArray(),
                     now);
-                stream.Events.Add(recorded);
-                stream.VersionById.Add(data.EventId, recorded.Version);
-                stream.Version = recorded.Version;
+                stream.Add(recorded);
             }
 
+            // Watches wait on this; it exists only while someone watches.
             changed = stream.Changed;
-            stream.Changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            stream.Changed = null;
             version = stream.Version;
         }
 
@@ -303,9 +303,9 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         var events = commit.Events;
         var firstKnown = -1L;
         var known = 0;
-        foreach (var data in events)
+        for (var i = 0; i < events.Count; i++)
         {
-            if (stream.VersionById.TryGetValue(data.EventId, out var at))
+            if (stream.TryGetVersion(events[i].EventId, out var at))
             {
                 known++;
                 if (firstKnown < 0)
@@ -322,7 +322,7 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
 
         var current = stream.Version;
         var baseVersion = commit.ExpectedVersion.IsAny
-            ? stream.VersionById.GetValueOrDefault(events[0].EventId, 0) - 1
+            ? (stream.TryGetVersion(events[0].EventId, out var first) ? first : 0) - 1
             : commit.ExpectedVersion.Value;
         if (known != events.Count || baseVersion < 0 || baseVersion + events.Count > current)
         {
@@ -352,21 +352,17 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         return stream;
     }
 
-    private static void Truncate(StreamState stream, long keepFrom)
-    {
-        var drop = (int)Math.Clamp(keepFrom - stream.FirstVersion, 0, stream.Events.Count);
-        for (var i = 0; i < drop; i++)
-        {
-            stream.VersionById.Remove(stream.Events[i].EventId);
-        }
-
-        stream.Events.RemoveRange(0, drop);
-        stream.FirstVersion += drop;
-    }
+    private static void Truncate(StreamState stream, long keepFrom) =>
+        stream.DropBefore((int)Math.Clamp(keepFrom - stream.FirstVersion, 0, stream.Events.Count));
 
     private sealed class StreamState
     {
-        public List<RecordedEvent> Events { get; } = [];
+        // Small streams find an event id by scanning; a stream that grows past this gets an index.
+        private const int IndexThreshold = 16;
+
+        private Dictionary<Guid, long>? _versionById;
+
+        public List<RecordedEvent> Events { get; } = new(8);
 
         /// <summary>Gets or sets the version of the first event kept (1 unless the stream was truncated).</summary>
         public long FirstVersion { get; set; } = 1;
@@ -374,8 +370,59 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         /// <summary>Gets or sets the version of the last event appended.</summary>
         public long Version { get; set; }
 
-        public Dictionary<Guid, long> VersionById { get; } = [];
+        /// <summary>Gets or sets what watches of the stream wait on, or <see langword="null"/> while nobody watches.</summary>
+        public TaskCompletionSource? Changed { get; set; }
 
-        public TaskCompletionSource Changed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Add(RecordedEvent recorded)
+        {
+            Events.Add(recorded);
+            Version = recorded.Version;
+            if (_versionById is not null)
+            {
+                _versionById.Add(recorded.EventId, recorded.Version);
+            }
+            else if (Events.Count > IndexThreshold)
+            {
+                _versionById = new Dictionary<Guid, long>(Events.Count * 2);
+                foreach (var e in Events)
+                {
+                    _versionById.Add(e.EventId, e.Version);
+                }
+            }
+        }
+
+        public bool TryGetVersion(Guid eventId, out long version)
+        {
+            if (_versionById is not null)
+            {
+                return _versionById.TryGetValue(eventId, out version);
+            }
+
+            for (var i = Events.Count - 1; i >= 0; i--)
+            {
+                if (Events[i].EventId == eventId)
+                {
+                    version = Events[i].Version;
+                    return true;
+                }
+            }
+
+            version = 0;
+            return false;
+        }
+
+        public void DropBefore(int count)
+        {
+            if (_versionById is not null)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    _versionById.Remove(Events[i].EventId);
+                }
+            }
+
+            Events.RemoveRange(0, count);
+            FirstVersion += count;
+        }
     }
 }
