@@ -222,4 +222,18 @@ if [[ $test_status -eq 0 && $# -eq 0 ]]; then
   fi
 fi
 
+# --- 6. Load tool smoke run --------------------------------------------------------------------
+# A 2-second run with one node process against the test database: the tool still works end to end.
+if [[ $test_status -eq 0 && $# -eq 0 ]]; then
+  log "load tool smoke run"
+  if WORKFLOW_LOADTEST_POSTGRES=$WORKFLOW_TEST_POSTGRES \
+      dotnet run -c Release --project benchmarks/Workflow.LoadTest -- --smoke >"$scratch_dir/loadtest.log" 2>&1; then
+    log "load tool executed: $(grep -m1 'started / completed' "$scratch_dir/loadtest.log" | tr -s ' ')"
+  else
+    test_status=$?
+    tail -n 40 "$scratch_dir/loadtest.log" >&2
+    log "load tool smoke run failed (exit code $test_status)"
+  fi
+fi
+
 exit "$test_status"

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Workflow.LoadTest;
+
+/// <summary>The command line of the load tool.</summary>
+internal sealed class LoadOptions
+{
+    public const string Usage = """
+        Workflow.LoadTest: durable 3-step workflows on PostgreSQL, started by this process and run by N node processes.
+
+          --connection <string>   Npgsql connection string (default: $WORKFLOW_LOADTEST_POSTGRES, then $WORKFLOW_TEST_POSTGRES)
+          --nodes <n>             worker processes (default 1, at most 16)
+          --duration <seconds>    how long to start workflows (default 20, at most 3600)
+          --rate <per second>     start at a fixed rate; 0 starts as fast as the nodes keep up (default 0)
+          --in-flight <n>         most workflows started and not completed at once when --rate is 0 (default 512)
+          --concurrency <n>       instances each node runs at once (default 256)
+          --json <path>           also write the results as JSON
+          --keep                  keep the run's schema instead of dropping it
+          --smoke                 a 2-second run with one node: proves the tool works, measures nothing
+        """;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public int Nodes { get; private set; } = 1;
+
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
+
+    public double Rate { get; private set; }
+
+    public int InFlight { get; private set; } = 512;
+
+    public int Concurrency { get; private set; } = 256;
+
+    public string? JsonPath { get; private set; }
+
+    public bool Keep { get; private set; }
+
+    public bool Smoke { get; private set; }
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions
+        {
+            ConnectionString = Environment.GetEnvironmentVariable("WORKFLOW_LOADTEST_POSTGRES")
+                ?? Environment.GetEnvironmentVariable("WORKFLOW_TEST_POSTGRES") ?? "",
+        };
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--connection": options.ConnectionString = Value(); break;
+                case "--nodes": options.Nodes = Int(Value(), "--nodes", 1, 16); break;
+                case "--duration": options.Duration = TimeSpan.FromSeconds(Int(Value(), "--duration", 1, 3600)); break;
+                case "--rate": options.Rate = Int(Value(), "--rate", 0, 1_000_000); break;
+                case "--in-flight": options.InFlight = Int(Value(), "--in-flight", 1, 100_000); break;
+                case "--concurrency": options.Concurrency = Int(Value(), "--concurrency", 1, 10_000); break;
+                case "--json": options.JsonPath = Value(); break;
+                case "--keep": options.Keep = true; break;
+                case "--smoke": options.Smoke = true; break;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
+            }
+        }
+
+        if (options.Smoke)
+        {
+            options.Nodes = 1;
+            options.Duration = TimeSpan.FromSeconds(2);
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("No database: pass --connection or set WORKFLOW_LOADTEST_POSTGRES.");
+        }
+
+        _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        return options;
+    }
+
+    private static int Int(string text, string name, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"{name} is '{text}'; it must be a whole number from {min} to {max}.");
+}

@@ -1,0 +1,39 @@
+using System.Text.Json.Serialization;
+
+namespace Workflow.LoadTest;
+
+/// <summary>What one run measured.</summary>
+internal sealed class LoadResult
+{
+    public int Nodes { get; init; }
+
+    public double Rate { get; init; }
+
+    public double DurationSeconds { get; init; }
+
+    public long Started { get; init; }
+
+    public long Completed { get; init; }
+
+    public double WorkflowsPerSecond { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P95Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double CommitsPerWorkflow { get; init; }
+
+    public double WalSyncsPerWorkflow { get; init; }
+
+    public double WalBytesPerWorkflow { get; init; }
+
+    public double RowsWrittenPerWorkflow { get; init; }
+
+    public string Server { get; init; } = "";
+}
+
+[JsonSerializable(typeof(LoadResult))]
+[JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class LoadResultContext : JsonSerializerContext;

@@ -1,0 +1,25 @@
+using Workflow.LoadTest;
+
+try
+{
+    if (args is ["node", var schema, var nodeId, var concurrency])
+    {
+        var connectionString = Environment.GetEnvironmentVariable("WORKFLOW_LOADTEST_POSTGRES")
+            ?? throw new ArgumentException("A node needs WORKFLOW_LOADTEST_POSTGRES.");
+        return await Node.RunAsync(connectionString, schema, nodeId, int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    if (args is ["--help"] or ["-h"])
+    {
+        Console.WriteLine(LoadOptions.Usage);
+        return 0;
+    }
+
+    return await new Coordinator(LoadOptions.Parse(args)).RunAsync();
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(LoadOptions.Usage);
+    return 2;
+}
