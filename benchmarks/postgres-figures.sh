@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the PostgreSQL figures of docs/benchmarks.md in one run, on one throwaway server with production durability:
 # pgbench's 100-row-transaction insert rate (the machine's limit for batched writes), then durable 3-step workflows
-# with the load tool on 1 and 2 node processes as fast as they go, and at a fixed 1,000 starts/s for latency.
+# with the load tool on 1 and 2 node processes as fast as they go, and at fixed rates (200 and 1,000 starts/s) for latency.
 # Results land in benchmarks/results/ (JSON from the load tool, text from pgbench).
 #
 #   benchmarks/postgres-figures.sh            # 20 s per measurement
@@ -42,6 +42,7 @@ load() {
 }
 load nodes-1
 load nodes-2 --nodes 2
+load rate-200-nodes-2 --nodes 2 --rate 200
 load rate-1000-nodes-2 --nodes 2 --rate 1000
 
 tps=$(grep -Eo 'tps = [0-9.]+' "$out/pgbench-100-rows.txt" | head -n 1 | awk '{print $3}')
