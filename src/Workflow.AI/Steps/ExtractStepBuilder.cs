@@ -1,5 +1,5 @@
-using Workflow.Definitions;
 using Workflow.AI.Steps;
+using Workflow.Definitions;
 using Workflow.Steps;
 
 namespace Workflow.AI;

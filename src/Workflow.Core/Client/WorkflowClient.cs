@@ -304,11 +304,11 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         var since = history.OfType<WorkflowResetEvent>().Select(static r => r.Position).DefaultIfEmpty(0).Max();
         static bool Named(string path, string name) => path == name || path.EndsWith("/" + name, StringComparison.Ordinal);
         var from = history.Where(e => e.Position > since && e switch
-            {
-                StepCompletedEvent completed => Named(completed.StepPath, stepName),
-                StepFailedEvent failed => Named(failed.StepPath, stepName),
-                _ => false,
-            })
+        {
+            StepCompletedEvent completed => Named(completed.StepPath, stepName),
+            StepFailedEvent failed => Named(failed.StepPath, stepName),
+            _ => false,
+        })
             .Select(static e => e.Position)
             .DefaultIfEmpty(0)
             .Min();

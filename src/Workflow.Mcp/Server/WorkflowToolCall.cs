@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
-using Microsoft.Extensions.DependencyInjection;
 using Workflow.Mcp.Internal;
 
 namespace Workflow.Mcp.Server;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
-using Workflow.Postgres.Internal;
 using NpgsqlTypes;
+using Workflow.Postgres.Internal;
 using Workflow.Storage;
 
 namespace Workflow.Postgres.Storage;

@@ -125,7 +125,8 @@ public sealed class AgentStepTests
         var shop = new Shop();
         var model = new ScriptedChatClient()
             .Reply(_ => new ChatResponse(new ChatMessage(ChatRole.Assistant,
-                [new FunctionCallContent("c1", "lookup_order", JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments))])) { FinishReason = ChatFinishReason.ToolCalls })
+                [new FunctionCallContent("c1", "lookup_order", JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments))]))
+            { FinishReason = ChatFinishReason.ToolCalls })
             .Reply("sorry");
         var definition = WorkflowDefinition.Create<string>("agent-bad-args").Agent("agent", q => q, shop.Options()).Build();
         await using var env = await StartAsync(model, definition);

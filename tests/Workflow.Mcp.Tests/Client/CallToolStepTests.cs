@@ -3,8 +3,8 @@ using Microsoft.Extensions.Time.Testing;
 using Workflow.Client;
 using Workflow.Definitions;
 using Workflow.Mcp.Client;
-using Workflow.Mcp.TestServer;
 using Workflow.Mcp.Tests.Infrastructure;
+using Workflow.Mcp.TestServer;
 using Workflow.Storage.InMemory;
 using Workflow.TestUtilities;
 

@@ -144,7 +144,12 @@ public sealed class DeadWorkTests(StoreFixture fixture) : IClassFixture<StoreFix
             Schedule = [new ScheduledWork(id)],
             Instance = new WorkflowInstanceInfo
             {
-                InstanceId = id, WorkflowName = "test-workflow", WorkflowVersion = 1, Status = WorkflowStatus.Running, CreatedAt = now, UpdatedAt = now,
+                InstanceId = id,
+                WorkflowName = "test-workflow",
+                WorkflowVersion = 1,
+                Status = WorkflowStatus.Running,
+                CreatedAt = now,
+                UpdatedAt = now,
             },
         }, Token);
         return id;

@@ -141,8 +141,13 @@ public sealed class OperationsHostingTests(StoreFixture fixture) : IClassFixture
             Events = [new EventData(Guid.NewGuid(), "test.done.v1", "{}"u8.ToArray())],
             Instance = new WorkflowInstanceInfo
             {
-                InstanceId = id, WorkflowName = "retained", WorkflowVersion = 1, Status = WorkflowStatus.Completed,
-                CreatedAt = endedAt, UpdatedAt = endedAt, CompletedAt = endedAt,
+                InstanceId = id,
+                WorkflowName = "retained",
+                WorkflowVersion = 1,
+                Status = WorkflowStatus.Completed,
+                CreatedAt = endedAt,
+                UpdatedAt = endedAt,
+                CompletedAt = endedAt,
             },
         }, Token);
         return id;

@@ -129,7 +129,12 @@ public sealed class PurgeTests(StoreFixture fixture) : IClassFixture<StoreFixtur
             Events = [new EventData(Guid.NewGuid(), "test.started.v1", "{}"u8.ToArray())],
             Instance = new WorkflowInstanceInfo
             {
-                InstanceId = id, WorkflowName = workflowName, WorkflowVersion = 1, Status = WorkflowStatus.Running, CreatedAt = created, UpdatedAt = created,
+                InstanceId = id,
+                WorkflowName = workflowName,
+                WorkflowVersion = 1,
+                Status = WorkflowStatus.Running,
+                CreatedAt = created,
+                UpdatedAt = created,
             },
         }, Token);
 
@@ -142,7 +147,13 @@ public sealed class PurgeTests(StoreFixture fixture) : IClassFixture<StoreFixtur
             Schedule = scheduled ? [new ScheduledWork(id, StoreClock.Now.AddDays(1))] : [],
             Instance = new WorkflowInstanceInfo
             {
-                InstanceId = id, WorkflowName = workflowName, WorkflowVersion = 1, Status = status, CreatedAt = created, UpdatedAt = endedAt ?? created, CompletedAt = endedAt,
+                InstanceId = id,
+                WorkflowName = workflowName,
+                WorkflowVersion = 1,
+                Status = status,
+                CreatedAt = created,
+                UpdatedAt = endedAt ?? created,
+                CompletedAt = endedAt,
             },
         }, Token);
         return id;

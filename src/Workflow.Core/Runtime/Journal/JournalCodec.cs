@@ -352,15 +352,15 @@ internal static class JournalCodec
 
     // One writer and buffer per thread, reused: an event costs one exact-size array, which the store keeps.
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
+    private static ArrayBufferWriter<byte>? _threadBuffer;
 
     [ThreadStatic]
-    private static Utf8JsonWriter? t_writer;
+    private static Utf8JsonWriter? _threadWriter;
 
     private static EventData Write<TState>(Guid eventId, string type, TState state, Action<Utf8JsonWriter, TState> body)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(512);
+        var writer = _threadWriter ??= new Utf8JsonWriter(buffer);
         buffer.ResetWrittenCount();
         writer.Reset(buffer);
         try
@@ -376,8 +376,8 @@ internal static class JournalCodec
             if (buffer.Capacity > 64 * 1024)
             {
                 // A large payload passed through: do not keep its buffer alive on this thread.
-                t_buffer = null;
-                t_writer = null;
+                _threadBuffer = null;
+                _threadWriter = null;
             }
         }
     }
