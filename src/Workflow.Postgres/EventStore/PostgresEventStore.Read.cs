@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Workflow.Postgres.Internal;
 using Workflow.Postgres.Storage;
 using Workflow.Storage;
 
@@ -22,13 +23,7 @@ public sealed partial class PostgresEventStore
     public ValueTask<IReadOnlyList<StoredEvent>> ReadStreamAsync(
         string streamId, long fromVersion, ReadDirection direction, int maxCount, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(streamId);
-        ArgumentOutOfRangeException.ThrowIfNegative(fromVersion);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
-        if (direction is not (ReadDirection.Forward or ReadDirection.Backward))
-        {
-            throw new ArgumentOutOfRangeException(nameof(direction), direction, "The direction must be Forward or Backward.");
-        }
+        StreamReadArguments.Validate(streamId, fromVersion, direction, maxCount, nameof(streamId));
 
         return ExecuteAsync(
             "reading a stream",

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Workflow.Postgres.Internal;
 using Workflow.Storage;
 
 namespace Workflow.Postgres.Storage;
@@ -14,13 +15,7 @@ public sealed partial class PostgresWorkflowStore
     public ValueTask<IReadOnlyList<RecordedEvent>> ReadStreamAsync(
         string instanceId, long fromVersion, ReadDirection direction, int maxCount, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(instanceId);
-        ArgumentOutOfRangeException.ThrowIfNegative(fromVersion);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
-        if (direction is not (ReadDirection.Forward or ReadDirection.Backward))
-        {
-            throw new ArgumentOutOfRangeException(nameof(direction), direction, "The direction must be Forward or Backward.");
-        }
+        StreamReadArguments.Validate(instanceId, fromVersion, direction, maxCount, nameof(instanceId));
 
         return ExecuteAsync(
             "reading a stream",
