@@ -134,21 +134,6 @@ public sealed class RecoveryTests
     }
 
     [Fact]
-    public async Task IdleWorkerWithALongPollInterval_WakesWhenATimerComesDue()
-    {
-        var clock = new FakeTimeProvider(TestHost.Epoch);
-        var definition = WorkflowDefinition.Create<int>("timer-wake").Delay("pause", TimeSpan.FromMinutes(5)).Then("done", x => x + 1).Build();
-        await using var host = await TestHost.StartAsync(
-            b => b.AddWorkflow(definition), clock: clock, options: o => o.PollInterval = TimeSpan.FromHours(1), cancellationToken: Token);
-        var handle = await host.Client.StartAsync(definition, 1, cancellationToken: Token);
-        await Poll.UntilAsync(async () => (await handle.GetHistoryAsync(Token)).OfType<TimerStartedEvent>().Any(), "the timer is scheduled", cancellationToken: Token);
-
-        clock.Advance(TimeSpan.FromMinutes(5));
-
-        Assert.Equal(2, await handle.GetResultAsync(Token).OrHang());
-    }
-
-    [Fact]
     public async Task Shutdown_StepIgnoresCancellationPastTheDeadline_RuntimeStopsAndNothingIsJournaledTwice()
     {
         var probe = new Probe();

@@ -10,40 +10,14 @@ public sealed partial class InMemoryWorkflowStore
     private TaskCompletionSource _workSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <inheritdoc />
-    /// <remarks>Completes at once when work is runnable now, and otherwise also when the earliest scheduled item or
-    /// lease comes due on the store's clock: a dispatcher sleeps until its next timer instead of polling for it, and
-    /// a test clock advanced while it was between a claim and this wait still wakes it.</remarks>
+    /// <remarks>Completes at once when work is runnable now: a clock that moved on between a claim that found nothing
+    /// and this wait (a test clock advanced meanwhile) does not leave the work to the next poll.</remarks>
     public Task WaitForWorkAsync(CancellationToken cancellationToken)
     {
-        Task signal;
-        DateTimeOffset? next;
         lock (_gate)
         {
-            next = NextDueLocked();
-            if (next <= _timeProvider.GetUtcNow())
-            {
-                return Task.CompletedTask;
-            }
-
-            signal = _workSignal.Task;
+            return NextDueLocked() <= _timeProvider.GetUtcNow() ? Task.CompletedTask : _workSignal.Task.WaitAsync(cancellationToken);
         }
-
-        return next is { } due ? WaitForSignalOrDueAsync(signal, due, cancellationToken) : signal.WaitAsync(cancellationToken);
-    }
-
-    private async Task WaitForSignalOrDueAsync(Task signal, DateTimeOffset due, CancellationToken cancellationToken)
-    {
-        using var timerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = due - _timeProvider.GetUtcNow();
-        var timer = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, _timeProvider, timerCancellation.Token);
-
-        // The clock may have moved on between reading it and starting the timer: look again rather than wait for it.
-        if (_timeProvider.GetUtcNow() < due)
-        {
-            await Task.WhenAny(signal, timer).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await timerCancellation.CancelAsync().ConfigureAwait(false);
     }
 
     /// <summary>The earliest time an unleased item is due or a lease expires, or <see langword="null"/> for no work.</summary>
