@@ -37,12 +37,24 @@ public abstract partial class WorkflowStoreCompliance<TFixture>
     public virtual async Task WaitForWork_Canceled_EndsWithCancellation()
     {
         var store = await Fixture.CreateStoreAsync();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        var waiting = store.WaitForWorkAsync(cancel.Token);
 
-        await cancel.CancelAsync();
+        // A wait may end early without harm (a listener that connects reports work it may have missed, other
+        // stores on the schema announce theirs), so a wait that ended before its cancellation is tried again;
+        // one that ignores cancellation hangs and fails at the cap.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+            var waiting = store.WaitForWorkAsync(cancel.Token);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60), Token));
+            await cancel.CancelAsync();
+
+            var ended = await Record.ExceptionAsync(() => waiting.WaitAsync(TimeSpan.FromSeconds(60), Token));
+            if (ended is not null || attempt == 20)
+            {
+                Assert.IsAssignableFrom<OperationCanceledException>(ended);
+                return;
+            }
+        }
     }
 
     [Fact]
