@@ -164,6 +164,7 @@ internal sealed class Coordinator(LoadOptions options)
         {
             Nodes = options.Nodes,
             Rate = options.Rate,
+            BatchCommits = options.BatchCommits,
             DurationSeconds = startedIn.TotalSeconds,
             Started = started,
             Completed = completed,
@@ -184,6 +185,7 @@ internal sealed class Coordinator(LoadOptions options)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
             nodes                      {result.Nodes}
             rate                       {(result.Rate > 0 ? $"{result.Rate:F0}/s" : "as fast as possible")}
+            commits                    {(result.BatchCommits ? "grouped (the store's default)" : "one transaction each")}
             started / completed        {result.Started} / {result.Completed}
             workflows per second       {result.WorkflowsPerSecond:F0}
             start to completion        p50 {result.P50Ms:F1} ms, p95 {result.P95Ms:F1} ms, p99 {result.P99Ms:F1} ms
@@ -218,7 +220,7 @@ internal sealed class Coordinator(LoadOptions options)
             start.ArgumentList.Add(typeof(Coordinator).Assembly.Location);
         }
 
-        foreach (var argument in new[] { "node", _schema, $"node-{index}", options.Concurrency.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { "node", _schema, $"node-{index}", options.Concurrency.ToString(CultureInfo.InvariantCulture), options.BatchCommits ? "batch" : "single" })
         {
             start.ArgumentList.Add(argument);
         }

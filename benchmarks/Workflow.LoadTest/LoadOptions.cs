@@ -15,6 +15,7 @@ internal sealed class LoadOptions
           --rate <per second>     start at a fixed rate; 0 starts as fast as the nodes keep up (default 0)
           --in-flight <n>         most workflows started and not completed at once when --rate is 0 (default 512)
           --concurrency <n>       instances each node runs at once (default 256)
+          --no-batch-commits      each commit in its own transaction (turns the store's group commit off, to compare)
           --json <path>           also write the results as JSON
           --keep                  keep the run's schema instead of dropping it
           --smoke                 a 2-second run with one node: proves the tool works, measures nothing
@@ -31,6 +32,8 @@ internal sealed class LoadOptions
     public int InFlight { get; private set; } = 512;
 
     public int Concurrency { get; private set; } = 256;
+
+    public bool BatchCommits { get; private set; } = true;
 
     public string? JsonPath { get; private set; }
 
@@ -57,6 +60,7 @@ internal sealed class LoadOptions
                 case "--rate": options.Rate = Int(Value(), "--rate", 0, 1_000_000); break;
                 case "--in-flight": options.InFlight = Int(Value(), "--in-flight", 1, 100_000); break;
                 case "--concurrency": options.Concurrency = Int(Value(), "--concurrency", 1, 10_000); break;
+                case "--no-batch-commits": options.BatchCommits = false; break;
                 case "--json": options.JsonPath = Value(); break;
                 case "--keep": options.Keep = true; break;
                 case "--smoke": options.Smoke = true; break;

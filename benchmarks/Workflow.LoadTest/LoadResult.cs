@@ -9,6 +9,8 @@ internal sealed class LoadResult
 
     public double Rate { get; init; }
 
+    public bool BatchCommits { get; init; } = true;
+
     public double DurationSeconds { get; init; }
 
     public long Started { get; init; }

@@ -7,7 +7,7 @@ namespace Workflow.LoadTest;
 /// <summary>A worker process: runs the load workflow's instances from the shared schema until its standard input closes.</summary>
 internal static class Node
 {
-    public static async Task<int> RunAsync(string connectionString, string schema, string nodeId, int concurrency)
+    public static async Task<int> RunAsync(string connectionString, string schema, string nodeId, int concurrency, bool batchCommits)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
@@ -18,7 +18,11 @@ internal static class Node
                 o.QueueCapacity = concurrency * 4;
                 o.ClaimBatchSize = Math.Min(64, concurrency);
             })
-            .UsePostgres(connectionString, o => o.Schema = schema)
+            .UsePostgres(connectionString, o =>
+            {
+                o.Schema = schema;
+                o.BatchCommits = batchCommits;
+            })
             .AddWorkflow(LoadWorkflow.Definition);
         using var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);

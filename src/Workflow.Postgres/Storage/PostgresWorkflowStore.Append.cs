@@ -27,6 +27,7 @@ public sealed partial class PostgresWorkflowStore
     {
         ArgumentNullException.ThrowIfNull(commit);
         ValidateCommit(commit, nameof(commit));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         using var activity = StoreInstrumentation.StartSpan(PostgresStoreTelemetry.CommitSpan, Schema);
         activity?.SetTag("workflow.instance.id", commit.InstanceId);
         activity?.SetTag("workflow.store.events", commit.Events.Count);
@@ -34,7 +35,9 @@ public sealed partial class PostgresWorkflowStore
         var outcome = "error";
         try
         {
-            var result = await ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken).ConfigureAwait(false);
+            var result = _batcher is null
+                ? await CommitAloneAsync(commit, cancellationToken).ConfigureAwait(false)
+                : await _batcher.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
             outcome = StoreInstrumentation.Outcome(result.Status);
             Announce(commit, result);
             return result;
@@ -80,11 +83,7 @@ public sealed partial class PostgresWorkflowStore
             var outcome = "error";
             try
             {
-                await ExecuteAsync(
-                    "committing a batch",
-                    (Commits: commits, Results: batch),
-                    static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
-                    cancellationToken).ConfigureAwait(false);
+                await CommitBatchAsync(commits, batch, cancellationToken).ConfigureAwait(false);
                 outcome = "batch";
             }
             finally
@@ -100,6 +99,16 @@ public sealed partial class PostgresWorkflowStore
 
         return results;
     }
+
+    private ValueTask<CommitResult> CommitAloneAsync(WorkflowCommit commit, CancellationToken cancellationToken) =>
+        ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken);
+
+    private ValueTask<int> CommitBatchAsync(IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "committing a batch",
+            (Commits: commits, Results: results),
+            static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
+            cancellationToken);
 
     private void RecordCommit(long started, string outcome, Activity? activity)
     {

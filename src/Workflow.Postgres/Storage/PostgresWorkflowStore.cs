@@ -40,6 +40,9 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
     private readonly ILogger _logger;
     private readonly TimeSpan _watchPollInterval;
     private readonly int _maxExpiredLeases;
+
+    // Group commit of concurrent CommitAsync calls, or null when the options turn it off.
+    private readonly CommitBatcher? _batcher;
     private int _disposed;
 
     /// <summary>Initializes a store on a data source that the caller owns (and disposes after the store).</summary>
@@ -103,10 +106,14 @@ public sealed partial class PostgresWorkflowStore : IWorkflowStore, IAsyncDispos
             dataSource, _sql, options.UseNotifications && !_executor.IsMultiplexing, options.NotificationDebounce, timeProvider, _logger);
         _watchPollInterval = options.WatchPollInterval;
         _maxExpiredLeases = options.MaxExpiredLeases;
+        _batcher = options.BatchCommits ? new CommitBatcher(CommitAloneAsync, CommitBatchAsync) : null;
     }
 
     /// <summary>Gets the name of the schema that holds the store's tables.</summary>
     public string Schema => _sql.Schema.Name;
+
+    /// <summary>Gets the number of transactions that carried more than one commit, for tests.</summary>
+    internal long SharedCommitBatches => _batcher?.SharedBatches ?? 0;
 
     /// <summary>Gets the stream notifications, for tests.</summary>
     internal StreamNotifications Notifications => _notifications;
