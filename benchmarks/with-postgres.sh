@@ -2,6 +2,7 @@
 # Runs a command against a throwaway PostgreSQL with production durability (fsync=on, synchronous_commit=on),
 # started on 127.0.0.1 and a free port, data in a temp dir, stopped and removed afterwards (also on failure).
 # The command finds the connection string in WORKFLOW_LOADTEST_POSTGRES (and WORKFLOW_BENCH_POSTGRES).
+# WORKFLOW_BENCH_SERVER_OPTIONS adds server settings (e.g. "-c shared_preload_libraries=pg_stat_statements").
 #
 #   benchmarks/with-postgres.sh dotnet run -c Release --project benchmarks/Workflow.LoadTest -- --nodes 2
 set -euo pipefail
@@ -29,7 +30,7 @@ as_pg_user "$pg_bin/initdb" -D "$scratch/data" -U postgres --auth=trust --encodi
 for attempt in 1 2 3 4 5; do
   port=$((20000 + RANDOM % 40000))
   if as_pg_user "$pg_bin/pg_ctl" -D "$scratch/data" -l "$scratch/server.log" -w -t 60 \
-      -o "-p $port -k '$scratch' -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB" start >/dev/null; then
+      -o "-p $port -k '$scratch' -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB ${WORKFLOW_BENCH_SERVER_OPTIONS:-}" start >/dev/null; then
     break
   fi
   [[ $attempt -eq 5 ]] && { tail -n 30 "$scratch/server.log" >&2; exit 1; }

@@ -1,4 +1,3 @@
-using Npgsql;
 using Workflow.Exceptions;
 using Workflow.Postgres.Storage;
 using Workflow.Storage;
@@ -20,7 +19,8 @@ public sealed partial class PostgresEventStore
     /// <returns>The stream's version after the append, and whether the events were already there.</returns>
     /// <remarks>
     /// One round trip and one transaction, through the schema's <c>apply_commit</c> function (the workflow store's):
-    /// it locks the stream's row, recognizes a retry by its event ids, checks the version, then inserts the events with
+    /// concurrent appends that queue behind busy ones share a transaction (see
+    /// <see cref="PostgresEventStoreOptions.BatchAppends"/>), each checked on its own. The function locks the stream's row, recognizes a retry by its event ids, checks the version, then inserts the events with
     /// the versions that follow. When the connection breaks after the server committed, the store retries, finds the
     /// events and reports success with <see cref="AppendResult.AlreadyAppended"/>.
     /// </remarks>
@@ -36,8 +36,10 @@ public sealed partial class PostgresEventStore
         ArgumentNullException.ThrowIfNull(events);
         ValidateEvents(streamId, events, nameof(events));
         var commit = new WorkflowCommit { InstanceId = streamId, ExpectedVersion = expectedVersion, Events = events };
-        var result = await ExecuteAsync("appending to a stream", commit, static (store, c, ct) => store.ExecuteAppendAsync(c, ct), cancellationToken)
-            .ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var result = _batcher is null
+            ? await AppendAloneAsync(commit, cancellationToken).ConfigureAwait(false)
+            : await _batcher.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
         switch (result.Status)
         {
             case CommitStatus.Committed:
@@ -54,18 +56,19 @@ public sealed partial class PostgresEventStore
         }
     }
 
-    private async ValueTask<CommitResult> ExecuteAppendAsync(WorkflowCommit commit, CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_storeSql.Commit, connection);
-        PostgresWorkflowStore.AddCommitParameters(command.Parameters, commit);
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return PostgresWorkflowStore.ReadCommitResult(reader);
-    }
+    private ValueTask<CommitResult> AppendAloneAsync(WorkflowCommit commit, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "appending to a stream",
+            commit,
+            static (store, c, ct) => PostgresWorkflowStore.ExecuteCommitAsync(store._dataSource, store._storeSql.Commit, c, ct),
+            cancellationToken);
+
+    private ValueTask<int> AppendBatchAsync(IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "appending to several streams",
+            (Commits: commits, Results: results),
+            static (store, args, ct) => PostgresWorkflowStore.ExecuteCommitBatchAsync(store._dataSource, store._storeSql.Commit, args.Commits, args.Results, ct),
+            cancellationToken);
 
     private static void ValidateEvents(string streamId, IReadOnlyList<EventData> events, string paramName)
     {

@@ -41,6 +41,7 @@ public sealed partial class PostgresEventStore : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly HashSet<EventSubscription> _subscriptions = [];
+    private readonly CommitBatcher? _batcher;
     private int _disposed;
 
     /// <summary>Initializes a store on a data source that the caller owns (and disposes after the store).</summary>
@@ -102,10 +103,14 @@ public sealed partial class PostgresEventStore : IAsyncDisposable
         _notifications = new StreamNotifications(
             dataSource, _storeSql, options.UseNotifications && !_executor.IsMultiplexing, options.NotificationDebounce, timeProvider, _logger);
         _upcasting = EventUpcasting.Create([.. options.Upcasters]);
+        _batcher = options.BatchAppends ? new CommitBatcher(AppendAloneAsync, AppendBatchAsync) : null;
     }
 
     /// <summary>Gets the name of the schema that holds the store's tables.</summary>
     public string Schema => _executor.Schema.Name;
+
+    /// <summary>Gets the number of transactions that carried more than one append, for tests.</summary>
+    internal long SharedAppendBatches => _batcher?.SharedBatches ?? 0;
 
     /// <summary>Gets the notifications (subscriptions wait on them).</summary>
     internal StreamNotifications Notifications => _notifications;

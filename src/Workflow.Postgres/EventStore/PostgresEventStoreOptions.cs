@@ -45,6 +45,13 @@ public sealed class PostgresEventStoreOptions
     /// <value>The default value is 3.</value>
     public int MaxRetryAttempts { get; set; } = 3;
 
+    /// <summary>Gets or sets a value indicating whether concurrent appends share round trips and transactions (group
+    /// commit). An append that finds the store idle goes at once, alone; appends that arrive while earlier ones are in
+    /// flight go together in one transaction and one flush to disk, each checked on its own (a version conflict fails
+    /// only its own append). Turn it off only to compare.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool BatchAppends { get; set; } = true;
+
     /// <summary>Gets the upcasters applied on every read: events of an old type are read as the newer type.</summary>
     /// <value>The default value is an empty list.</value>
     /// <remarks>At most one upcaster per old type, and no cycles; the store checks this when it is created.</remarks>

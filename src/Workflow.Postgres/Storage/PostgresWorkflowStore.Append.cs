@@ -101,13 +101,13 @@ public sealed partial class PostgresWorkflowStore
     }
 
     private ValueTask<CommitResult> CommitAloneAsync(WorkflowCommit commit, CancellationToken cancellationToken) =>
-        ExecuteAsync("committing", commit, static (store, c, ct) => store.ExecuteCommitAsync(c, ct), cancellationToken);
+        ExecuteAsync("committing", commit, static (store, c, ct) => ExecuteCommitAsync(store._dataSource, store._sql.Commit, c, ct), cancellationToken);
 
     private ValueTask<int> CommitBatchAsync(IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken) =>
         ExecuteAsync(
             "committing a batch",
             (Commits: commits, Results: results),
-            static (store, args, ct) => store.ExecuteCommitBatchAsync(args.Commits, args.Results, ct),
+            static (store, args, ct) => ExecuteCommitBatchAsync(store._dataSource, store._sql.Commit, args.Commits, args.Results, ct),
             cancellationToken);
 
     private void RecordCommit(long started, string outcome, Activity? activity)
@@ -149,11 +149,13 @@ public sealed partial class PostgresWorkflowStore
         }
     }
 
-    private async ValueTask<CommitResult> ExecuteCommitAsync(WorkflowCommit commit, CancellationToken cancellationToken)
+    /// <summary>Applies one commit through <c>apply_commit</c> (shared with the event store).</summary>
+    internal static async ValueTask<CommitResult> ExecuteCommitAsync(
+        NpgsqlDataSource dataSource, string commitSql, WorkflowCommit commit, CancellationToken cancellationToken)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.Commit, connection);
+        using var command = new NpgsqlCommand(commitSql, connection);
         AddCommitParameters(command.Parameters, commit);
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -162,7 +164,10 @@ public sealed partial class PostgresWorkflowStore
         return ReadCommitResult(reader);
     }
 
-    private async ValueTask<int> ExecuteCommitBatchAsync(IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken)
+    /// <summary>Applies several commits in one transaction, each through <c>apply_commit</c> on its own, writing each
+    /// one's result (shared with the event store).</summary>
+    internal static async ValueTask<int> ExecuteCommitBatchAsync(
+        NpgsqlDataSource dataSource, string commitSql, IReadOnlyList<WorkflowCommit> commits, ArraySegment<CommitResult> results, CancellationToken cancellationToken)
     {
         // Applied in stream order (stable: a stream's commits keep their order), so batches lock stream rows in one
         // global order and two batches over the same streams cannot deadlock on them.
@@ -178,14 +183,14 @@ public sealed partial class PostgresWorkflowStore
             return byStream != 0 ? byStream : a.CompareTo(b);
         });
 
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
 
         // A batch runs in one implicit transaction: all of it is applied, or (on an error) none of it.
         using var batch = new NpgsqlBatch(connection);
         foreach (var index in order)
         {
-            var command = new NpgsqlBatchCommand(_sql.Commit);
+            var command = new NpgsqlBatchCommand(commitSql);
             AddCommitParameters(command.Parameters, commits[index]);
             batch.BatchCommands.Add(command);
         }
