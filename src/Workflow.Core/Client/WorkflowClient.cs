@@ -7,6 +7,7 @@ using Workflow.Internal;
 using Workflow.Runtime;
 using Workflow.Runtime.Journal;
 using Workflow.Storage;
+using Workflow.Storage.InMemory;
 
 namespace Workflow.Client;
 
@@ -123,6 +124,18 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
         if (newest.IsTerminal)
         {
             return newest;
+        }
+
+        if (Store is InMemoryWorkflowStore memory)
+        {
+            // In process, the store signals the end itself: no wake-up and no read at every step on the way.
+            await memory.WhenEndedAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false);
+            last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
+            newest = JournalCodec.Decode(last[0]);
+            if (newest.IsTerminal)
+            {
+                return newest;
+            }
         }
 
         await foreach (var recorded in Store.WatchStreamAsync(instanceId, newest.Position + 1, cancellationToken).ConfigureAwait(false))

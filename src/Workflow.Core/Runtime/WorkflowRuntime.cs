@@ -400,31 +400,42 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
     private async Task WorkerAsync()
     {
         var reader = _queue!.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            while (reader.TryRead(out var request))
+            // ReadAsync, not WaitToReadAsync: a write hands its item to one waiting reader, where it would wake every
+            // idle worker waiting to read (all but one of them only to wait again).
+            if (!reader.TryRead(out var request))
             {
-                WorkflowInstrumentation.QueueDepth.Add(-1);
-                Interlocked.Increment(ref _active);
                 try
                 {
-                    if (!IsRunning)
-                    {
-                        await ReleaseQuietlyAsync(request.Lease).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await RunAsync(request).ConfigureAwait(false);
-                    }
+                    request = await reader.ReadAsync().ConfigureAwait(false);
                 }
-                finally
+                catch (ChannelClosedException)
                 {
-                    _held.TryRemove(request.Lease.WorkItemId, out _);
-                    Interlocked.Decrement(ref _active);
-                    if (_moreWorkLikely)
-                    {
-                        Wake();
-                    }
+                    return;
+                }
+            }
+
+            WorkflowInstrumentation.QueueDepth.Add(-1);
+            Interlocked.Increment(ref _active);
+            try
+            {
+                if (!IsRunning)
+                {
+                    await ReleaseQuietlyAsync(request.Lease).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RunAsync(request).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _held.TryRemove(request.Lease.WorkItemId, out _);
+                Interlocked.Decrement(ref _active);
+                if (_moreWorkLikely)
+                {
+                    Wake();
                 }
             }
         }

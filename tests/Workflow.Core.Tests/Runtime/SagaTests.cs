@@ -136,6 +136,31 @@ public sealed class SagaTests
     }
 
     [Fact]
+    public async Task WaitForCompletion_PendingWhenTerminatedOrCompleted_ReturnsEachEnd()
+    {
+        var definition = WorkflowDefinition.Create<int>("waited-on")
+            .WaitForEvent<string>("confirm")
+            .Then("done", x => x.Length)
+            .Build();
+        await using var env = await WorkflowTestEnvironment.StartAsync(b => b.AddWorkflow(definition), cancellationToken: Token);
+        var terminated = await env.Client.StartAsync(definition, 1, cancellationToken: Token);
+        var completed = await env.Client.StartAsync(definition, 2, cancellationToken: Token);
+        await env.WaitUntilIdleAsync(Token);
+        var terminatedEnd = terminated.WaitForCompletionAsync(Token);
+        var completedEnd = completed.WaitForCompletionAsync(Token);
+        var result = completed.GetResultAsync(Token);
+        Assert.False(terminatedEnd.IsCompleted || completedEnd.IsCompleted || result.IsCompleted);
+
+        await terminated.TerminateAsync("fraud", Token);
+        await completed.RaiseEventAsync("confirm", "yes", cancellationToken: Token);
+        await env.WaitUntilIdleAsync(Token);
+
+        Assert.Equal("fraud", Assert.IsType<WorkflowTerminatedEvent>(await terminatedEnd.OrHang()).Reason);
+        Assert.IsType<WorkflowCompletedEvent>(await completedEnd.OrHang());
+        Assert.Equal(3, await result.OrHang());
+    }
+
+    [Fact]
     public async Task Terminate_RunningStep_IsCanceledAndNothingMoreIsWritten()
     {
         var probe = new Probe();

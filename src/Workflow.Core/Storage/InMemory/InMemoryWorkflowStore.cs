@@ -149,6 +149,19 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
         }
     }
 
+    /// <summary>Completes when the instance's journal ends (its last event is a terminal one): what a client waiting
+    /// for a result needs, without waking at every step as a watch of the stream does.</summary>
+    internal Task WhenEndedAsync(string instanceId)
+    {
+        lock (_gate)
+        {
+            var stream = GetOrAddStream(instanceId);
+            return stream.Events.Count > 0 && Runtime.Journal.JournalCodec.IsTerminal(stream.Events[^1].Type)
+                ? Task.CompletedTask
+                : (stream.Ended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask<WorkflowInstanceInfo?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
     {
@@ -275,6 +288,12 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
             changed = stream.Changed;
             stream.Changed = null;
             version = stream.Version;
+            if (stream.Ended is { } ended && Runtime.Journal.JournalCodec.IsTerminal(events[^1].Type))
+            {
+                // Continuations run asynchronously: completing it under the lock runs nobody's code here.
+                stream.Ended = null;
+                ended.TrySetResult();
+            }
         }
 
         if (commit.TruncateBefore is { } keepFrom && stream is not null)
@@ -372,6 +391,9 @@ public sealed partial class InMemoryWorkflowStore : IWorkflowStore
 
         /// <summary>Gets or sets what watches of the stream wait on, or <see langword="null"/> while nobody watches.</summary>
         public TaskCompletionSource? Changed { get; set; }
+
+        /// <summary>Gets or sets what waits for the journal's end wait on, or <see langword="null"/> while nobody waits.</summary>
+        public TaskCompletionSource? Ended { get; set; }
 
         public void Add(RecordedEvent recorded)
         {
