@@ -87,10 +87,14 @@ internal sealed partial class ScriptedSupportModel : IChatClient
 
     private static ChatResponse AgentTurn(string task, string orderId, List<ChatMessage> messages)
     {
-        // What each tool answered so far, by tool name (the support desk's results are JSON; rejections are text).
+        // What each tool answered last, by tool name (the support desk's results are JSON; rejections are text).
         var calls = messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToDictionary(c => c.CallId, c => c.Name);
-        var results = messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>()
-            .ToDictionary(r => calls.GetValueOrDefault(r.CallId, "?"), r => Json(r.Result));
+        var results = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var result in messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>())
+        {
+            results[calls.GetValueOrDefault(result.CallId, "?")] = Json(result.Result);
+        }
+
         if (!results.TryGetValue("lookup_order", out var order))
         {
             return Call("lookup_order", new() { ["orderId"] = orderId });
