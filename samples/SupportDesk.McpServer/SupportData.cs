@@ -12,8 +12,8 @@ public sealed record OrderLine(string Sku, string Name, int Quantity, decimal Pr
 /// <summary>A knowledge-base article.</summary>
 public sealed record Article(string Id, string Title, string Body);
 
-/// <summary>A refund that was issued.</summary>
-public sealed record Refund(string RefundId, string OrderId, decimal Amount, string Reason);
+/// <summary>A refund that was issued, with the idempotency key it was issued under.</summary>
+public sealed record Refund(string RefundId, string OrderId, decimal Amount, string Reason, string IdempotencyKey);
 
 /// <summary>The bundled orders and articles (Data/*.json), and the refunds issued since the server started.</summary>
 public sealed class SupportData
@@ -33,7 +33,7 @@ public sealed class SupportData
 
     /// <summary>Issues a refund once per idempotency key: asking again with the same key returns the first refund.</summary>
     public Refund IssueRefund(string idempotencyKey, string orderId, decimal amount, string reason) =>
-        _refunds.GetOrAdd(idempotencyKey, _ => new Lazy<Refund>(() => new Refund($"RF-{Interlocked.Increment(ref _issued):0000}", orderId, amount, reason))).Value;
+        _refunds.GetOrAdd(idempotencyKey, _ => new Lazy<Refund>(() => new Refund($"RF-{Interlocked.Increment(ref _issued):0000}", orderId, amount, reason, idempotencyKey))).Value;
 
     public decimal RefundedAmount(string orderId) => _refunds.Values.Select(static r => r.Value).Where(r => r.OrderId == orderId).Sum(static r => r.Amount);
 

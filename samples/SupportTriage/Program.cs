@@ -1,5 +1,6 @@
-// SupportTriage: classify support tickets into a typed record, branch on it, let an agent with order tools draft the
-// reply, and ask a person before a refund runs. Every model call and tool result is journaled.
+// SupportTriage: classify support tickets into a typed record, branch on it, let an agent with the tools of the
+// support desk's MCP server (samples/SupportDesk.McpServer, started as a child process) draft the reply, and ask a
+// person before a refund runs. Every model call and tool result is journaled.
 // Run it with: dotnet run --project samples/SupportTriage
 // It calls a real model when OPENAI_API_KEY (with OPENAI_BASE_URL and OPENAI_MODEL) or OLLAMA_URL (with OLLAMA_MODEL)
 // is set, and a scripted local model otherwise.
@@ -12,35 +13,47 @@ using SupportTriage;
 using Workflow.AI;
 using Workflow.Client;
 using Workflow.Definitions;
-
-var desk = new OrderDesk();
+using Workflow.Mcp.Client;
+using Workflow.Steps;
 
 #region ai-support-triage
 var supportTriage = WorkflowDefinition.Create<Ticket>("support-triage")
     // 1. Classify into a typed record. The reply is validated against Triage's JSON schema; a reply that breaks it
     //    goes back to the model with the failing JSON path and rule, at most twice, before the step fails.
     .Extract("classify", "Classify this support ticket from {customer} about order {orderId}: {text}",
-        new ExtractOptions { Instructions = "You triage the support tickets of a coffee equipment shop." })
+        new ExtractOptions { Instructions = "You triage the support tickets of an electronics shop." })
     .Into<Triage>()
 
-    // 2. Refunds and deliveries go to an agent with the order tools; questions get a drafted reply.
+    // 2. Refunds and deliveries go to an agent with the support desk's tools; questions get a drafted reply.
     .Branch("route",
         triage => triage.Category is TicketCategory.Refund or TicketCategory.Delivery,
         orders => orders
-            .Agent("resolve", "Ticket ({category}, urgency {urgency}) about order {orderId}: {summary}", new AgentOptions
+            .Then("resolve", async (triage, context, cancellationToken) =>
             {
-                Instructions = "Look the order up first. Refund an order only when it arrived broken. "
-                    + "End with the reply to the customer.",
-                Tools =
-                [
-                    AIFunctionFactory.Create(desk.LookupOrder, "lookup_order"),
+                // The tools of the "support-desk" MCP server (AddMcpClient below), as AIFunctions.
+                var desk = await context.Services.GetRequiredService<IMcpServers>().GetToolsAsync(SupportDesk.Name, cancellationToken);
+                var tools = desk.ToDictionary(tool => tool.Name);
+                return await context.RunAgentAsync(
+                    $"Ticket ({triage.Category}, urgency {triage.Urgency}) about order {triage.OrderId}: {triage.Summary}",
+                    new AgentOptions
+                    {
+                        Instructions = "Look the order up first. Refund a delivered order only when it arrived broken: "
+                            + "the amount the customer asks for, or the order's total. For a late order, search the "
+                            + "knowledge base for shipping times. End with the reply to the customer.",
+                        Tools =
+                        [
+                            tools["lookup_order"],
+                            tools["search_knowledge_base"],
 
-                    // A person approves or rejects each refund before it runs; a rejection is reported to the model.
-                    new ApprovalRequiredAIFunction(AIFunctionFactory.Create(desk.RefundOrder, "refund_order")),
-                ],
-                MaxTurns = 6,
-                TokenBudget = 20_000,
-                Stream = true,
+                            // A person approves or rejects each refund before it runs; a rejection is reported to the
+                            // model. The model never sees the tool's idempotencyKey argument: each call gets its own.
+                            new ApprovalRequiredAIFunction(new IdempotencyKeyAIFunction(tools["refund_order"], "idempotencyKey")),
+                        ],
+                        MaxTurns = 6,
+                        TokenBudget = 20_000,
+                        Stream = true,
+                    },
+                    cancellationToken);
             })
             .Then("answer", result => result.Answer),
         questions => questions
@@ -82,6 +95,16 @@ else
 }
 #endregion
 
+#region support-triage-mcp-client
+// The support desk: an MCP server that is started as a child process on first use and speaks MCP over stdio.
+workflows.AddMcpClient(SupportDesk.Name, options =>
+{
+    options.Command = "dotnet";
+    options.Arguments.Add(builder.Configuration["SupportDesk:ServerDll"] ?? SupportDesk.DefaultServerDll());
+    options.CallTimeout = TimeSpan.FromSeconds(30);
+});
+#endregion
+
 Console.WriteLine(!string.IsNullOrEmpty(openAIKey) ? "Provider: OpenAI-compatible endpoint."
     : !string.IsNullOrEmpty(ollamaUrl) ? "Provider: Ollama."
     : "No provider configured (OPENAI_API_KEY or OLLAMA_URL): running on a scripted local model.");
@@ -89,26 +112,30 @@ Console.WriteLine(!string.IsNullOrEmpty(openAIKey) ? "Provider: OpenAI-compatibl
 using var host = builder.Build();
 await host.StartAsync();
 var client = host.Services.GetRequiredService<IWorkflowClient>();
+var supportDesk = await host.Services.GetRequiredService<IMcpServers>().GetToolsAsync(SupportDesk.Name);
+Console.WriteLine($"Tools of MCP server {SupportDesk.Name}: {string.Join(", ", supportDesk.Select(tool => tool.Name).Order(StringComparer.Ordinal))}");
 
 Ticket[] tickets =
 [
-    new("T-1", "Ana", "A-1003", "My milk jug arrived broken. Please refund it."),
-    new("T-2", "Ben", "A-1001", "The espresso machine arrived broken. I want my money back."),
-    new("T-3", "Chloe", "A-1002", "Where is my grinder? It has not arrived yet."),
-    new("T-4", "Dev", "A-1001", "How often should I descale my espresso machine?"),
+    new("T-1", "Ada", "A-1001", "A key of my new keyboard arrived broken, so I would keep it for a partial refund of 30 EUR."),
+    new("T-2", "Grace", "A-1003", "My new laptop arrived broken. I want my money back."),
+    new("T-3", "Alan", "A-1002", "Where are my wireless mice? They have not arrived yet."),
+    new("T-4", "Edsger", "A-1004", "Does the USB-C cable charge a laptop at full speed?"),
 ];
 
+var refunds = new List<string>();
 foreach (var ticket in tickets)
 {
     Console.WriteLine($"\n== {ticket.Id} from {ticket.Customer}: {ticket.Text}");
-    var instance = await client.StartAsync(supportTriage, ticket);
+    var instance = await client.StartAsync(supportTriage, ticket, new StartWorkflowOptions { InstanceId = ticket.Id });
     await WatchAsync(instance);
     Console.WriteLine($"reply: {await instance.GetResultAsync()}");
+    refunds.AddRange(await AgentToolCalls.ShowAsync(instance));
     var usage = await instance.GetTokenUsageAsync();
     Console.WriteLine($"usage: {usage.Total.ModelCalls} model call(s), {usage.Total.InputTokens} input and {usage.Total.OutputTokens} output tokens");
 }
 
-Console.WriteLine($"\nRefunds made: {desk.Refunds.Count}");
+Console.WriteLine($"\nRefunds issued by {SupportDesk.Name}: {refunds.Count} ({string.Join(", ", refunds)})");
 await host.StopAsync();
 
 #region ai-watch
@@ -149,3 +176,15 @@ static async Task WatchAsync(WorkflowHandle instance)
     }
 }
 #endregion
+
+/// <summary>The support desk's MCP server: samples/SupportDesk.McpServer, built next to this sample.</summary>
+internal static class SupportDesk
+{
+    public const string Name = "support-desk";
+
+    public static string DefaultServerDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        return Path.Combine(output.Parent!.Parent!.FullName, "SupportDesk.McpServer", output.Name, "SupportDesk.McpServer.dll");
+    }
+}
