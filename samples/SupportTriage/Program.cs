@@ -14,7 +14,6 @@ using Workflow.AI;
 using Workflow.Client;
 using Workflow.Definitions;
 using Workflow.Mcp.Client;
-using Workflow.Steps;
 
 #region ai-support-triage
 var supportTriage = WorkflowDefinition.Create<Ticket>("support-triage")
@@ -28,19 +27,20 @@ var supportTriage = WorkflowDefinition.Create<Ticket>("support-triage")
     .Branch("route",
         triage => triage.Category is TicketCategory.Refund or TicketCategory.Delivery,
         orders => orders
-            .Then("resolve", async (triage, context, cancellationToken) =>
-            {
-                // The tools of the "support-desk" MCP server (AddMcpClient below), as AIFunctions.
-                var desk = await context.Services.GetRequiredService<IMcpServers>().GetToolsAsync(SupportDesk.Name, cancellationToken);
-                var tools = desk.ToDictionary(tool => tool.Name);
-                return await context.RunAgentAsync(
-                    $"Ticket ({triage.Category}, urgency {triage.Urgency}) about order {triage.OrderId}: {triage.Summary}",
-                    new AgentOptions
+            .Agent("resolve",
+                triage => $"Ticket ({triage.Category}, urgency {triage.Urgency}) about order {triage.OrderId}: {triage.Summary}",
+                new AgentOptions
+                {
+                    Instructions = "Look the order up first. Refund a delivered order only when it arrived broken: "
+                        + "the amount the customer asks for, or the order's total. For a late order, search the "
+                        + "knowledge base for shipping times. End with the reply to the customer.",
+
+                    // The tools of the "support-desk" MCP server (AddMcpClient below), listed when the step runs.
+                    ToolSource = async (context, cancellationToken) =>
                     {
-                        Instructions = "Look the order up first. Refund a delivered order only when it arrived broken: "
-                            + "the amount the customer asks for, or the order's total. For a late order, search the "
-                            + "knowledge base for shipping times. End with the reply to the customer.",
-                        Tools =
+                        var desk = await context.Services.GetRequiredService<IMcpServers>().GetToolsAsync(SupportDesk.Name, cancellationToken);
+                        var tools = desk.ToDictionary(tool => tool.Name);
+                        return
                         [
                             tools["lookup_order"],
                             tools["search_knowledge_base"],
@@ -48,13 +48,12 @@ var supportTriage = WorkflowDefinition.Create<Ticket>("support-triage")
                             // A person approves or rejects each refund before it runs; a rejection is reported to the
                             // model. The model never sees the tool's idempotencyKey argument: each call gets its own.
                             new ApprovalRequiredAIFunction(new IdempotencyKeyAIFunction(tools["refund_order"], "idempotencyKey")),
-                        ],
-                        MaxTurns = 6,
-                        TokenBudget = 20_000,
-                        Stream = true,
+                        ];
                     },
-                    cancellationToken);
-            })
+                    MaxTurns = 6,
+                    TokenBudget = 20_000,
+                    Stream = true,
+                })
             .Then("answer", result => result.Answer),
         questions => questions
             .Prompt("reply", "Draft a short, friendly reply to this question about order {orderId}: {summary}",

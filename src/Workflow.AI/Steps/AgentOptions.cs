@@ -17,6 +17,7 @@ public sealed class AgentOptions : AIStepOptions
         : base(other)
     {
         Tools = [.. other.Tools];
+        ToolSource = other.ToolSource;
         MaxTurns = other.MaxTurns;
         TokenBudget = other.TokenBudget;
         IncludeDetailedErrors = other.IncludeDetailedErrors;
@@ -29,6 +30,16 @@ public sealed class AgentOptions : AIStepOptions
     /// its idempotency key from <see cref="ToolCallContext.Current"/>.</summary>
     /// <value>The default value is an empty list.</value>
     public IList<AITool> Tools { get; set; } = [];
+
+    /// <summary>Gets or sets a source of further tools, asked each time the step runs (before its first model call),
+    /// for tools that only exist once the host runs: those of an MCP server, say, listed through the step's
+    /// <see cref="Workflow.Steps.StepContext.Services"/>. Its tools are offered after <see cref="Tools"/>; a name
+    /// already taken there keeps the first tool.</summary>
+    /// <value>The default value is <see langword="null"/>: only <see cref="Tools"/>.</value>
+    /// <remarks>The tools it returns are looked up by name when a journaled call replays, so give a tool the same name
+    /// on every run. An exception it throws fails the step's attempt like any step error (and is retried per the
+    /// step's policy).</remarks>
+    public Func<Workflow.Steps.StepContext, CancellationToken, ValueTask<IEnumerable<AITool>>>? ToolSource { get; set; }
 
     /// <summary>Gets or sets the most model calls (turns) the agent may make; when the last allowed call still asks for
     /// tools, the step fails with <see cref="AIErrorTypes.AgentTurnLimitExceeded"/>.</summary>

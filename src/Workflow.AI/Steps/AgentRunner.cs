@@ -23,16 +23,23 @@ internal static class AgentRunner
         var logger = AIStepRuntime.Logger(context);
         var client = AIStepRuntime.Client(context, options.Provider);
         var state = StepChatState.For(context);
+        var offered = new List<AITool>(options.Tools);
+        if (options.ToolSource is { } source)
+        {
+            offered.AddRange(await source(context, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The tool source of the agent of step '{context.StepPath}' returned null; return an empty list for no tools."));
+        }
+
         var tools = new Dictionary<string, AITool>(StringComparer.Ordinal);
-        foreach (var tool in options.Tools)
+        foreach (var tool in offered)
         {
             tools.TryAdd(tool.Name, tool);
         }
 
         var chatOptions = options.ChatOptions?.Clone() ?? new ChatOptions();
-        if (options.Tools.Count > 0)
+        if (tools.Count > 0)
         {
-            chatOptions.Tools = [.. options.Tools];
+            chatOptions.Tools = [.. tools.Values];
         }
 
         var messages = AIStepRuntime.Conversation(options.Instructions, task);

@@ -52,6 +52,51 @@ public sealed class AgentStepTests
     }
 
     [Fact]
+    public async Task Agent_ToolSource_ItsToolsAreOfferedAfterTheFixedOnesAndCalled()
+    {
+        var shop = new Shop();
+        var sourced = 0;
+        var model = new ScriptedChatClient().CallTool("weather", new { city = "Lyon" }).Reply("Sunny in Lyon.");
+        var options = shop.Options("You answer questions.");
+        options.ToolSource = (context, cancellationToken) =>
+        {
+            Interlocked.Increment(ref sourced);
+            IEnumerable<AITool> tools =
+            [
+                AIFunctionFactory.Create((string city) => $"{city}: sunny, 24 C", "weather"),
+
+                // A name already among the fixed tools keeps the fixed one.
+                AIFunctionFactory.Create((string orderId) => "from the source", "lookup_order"),
+            ];
+            return ValueTask.FromResult(tools);
+        };
+        var definition = WorkflowDefinition.Create<string>("agent-tool-source").Agent("agent", q => q, options).Build();
+        await using var env = await StartAsync(model, definition);
+
+        var result = await (await env.Client.StartAsync(definition, "Weather in Lyon?", cancellationToken: Token)).GetResultAsync(Token).OrHang();
+
+        Assert.Equal("Sunny in Lyon.", result.Answer);
+        Assert.Equal(1, sourced);
+        Assert.Equal(["lookup_order", "lookup_customer", "refund", "weather"], model.Calls[0].Options!.Tools!.Select(t => t.Name));
+        Assert.Equal("Lyon: sunny, 24 C", model.Calls[1].LastToolResult);
+    }
+
+    [Fact]
+    public async Task Agent_ToolSourceReturnsNull_FailsTheStepSayingSo()
+    {
+        var model = new ScriptedChatClient().Reply("unused");
+        var options = new AgentOptions { ToolSource = (_, _) => ValueTask.FromResult<IEnumerable<AITool>>(null!) };
+        var definition = WorkflowDefinition.Create<string>("agent-null-source").Agent("agent", q => q, options).Build();
+        await using var env = await StartAsync(model, definition);
+
+        var failed = await Assert.ThrowsAsync<WorkflowFailedException>(async () =>
+            await (await env.Client.StartAsync(definition, "q", cancellationToken: Token)).GetResultAsync(Token).OrHang());
+
+        Assert.Contains("tool source of the agent of step 'agent' returned null", failed.Failure.Message, StringComparison.Ordinal);
+        Assert.Empty(model.Calls);
+    }
+
+    [Fact]
     public async Task Agent_StepRetriedAfterTwoTurns_ReplaysModelCallsAndToolResultsAndResumesAtTheTurnItWasIn()
     {
         var shop = new Shop();
