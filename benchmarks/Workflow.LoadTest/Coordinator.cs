@@ -198,7 +198,7 @@ internal sealed class Coordinator(LoadOptions options)
         }
     }
 
-    private static async Task<string> ServerSettingsAsync(NpgsqlDataSource dataSource)
+    internal static async Task<string> ServerSettingsAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             "SELECT current_setting('server_version') || ', fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit')");

@@ -19,6 +19,9 @@ internal sealed class LoadOptions
           --json <path>           also write the results as JSON
           --keep                  keep the run's schema instead of dropping it
           --smoke                 a 2-second run with one node: proves the tool works, measures nothing
+          --history <lengths>     instead: a step's commit on instances whose journal holds each of these numbers of
+                                  events (comma-separated, e.g. 10,100,1000,10000), interleaved round by round
+          --rounds <n>            rounds of --history, each one commit per length (default 400)
         """;
 
     public string ConnectionString { get; private set; } = "";
@@ -40,6 +43,11 @@ internal sealed class LoadOptions
     public bool Keep { get; private set; }
 
     public bool Smoke { get; private set; }
+
+    /// <summary>The history lengths of an interleaved history-length run, in increasing order; empty for a load run.</summary>
+    public IReadOnlyList<int> HistoryLengths { get; private set; } = [];
+
+    public int Rounds { get; private set; } = 400;
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public static LoadOptions Parse(string[] args)
@@ -64,6 +72,8 @@ internal sealed class LoadOptions
                 case "--json": options.JsonPath = Value(); break;
                 case "--keep": options.Keep = true; break;
                 case "--smoke": options.Smoke = true; break;
+                case "--history": options.HistoryLengths = Lengths(Value()); break;
+                case "--rounds": options.Rounds = Int(Value(), "--rounds", 1, 100_000); break;
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
             }
         }
@@ -81,6 +91,12 @@ internal sealed class LoadOptions
 
         _ = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         return options;
+    }
+
+    private static int[] Lengths(string text)
+    {
+        var lengths = text.Split(',').Select(part => Int(part.Trim(), "Each --history length", 1, 100_000)).Distinct().Order().ToArray();
+        return lengths.Length > 0 ? lengths : throw new ArgumentException("--history needs at least one length.");
     }
 
     private static int Int(string text, string name, int min, int max) =>

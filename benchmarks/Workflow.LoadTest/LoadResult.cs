@@ -37,5 +37,6 @@ internal sealed class LoadResult
 }
 
 [JsonSerializable(typeof(LoadResult))]
+[JsonSerializable(typeof(HistoryResult))]
 [JsonSourceGenerationOptions(WriteIndented = true)]
 internal sealed partial class LoadResultContext : JsonSerializerContext;

@@ -15,7 +15,10 @@ try
         return 0;
     }
 
-    return await new Coordinator(LoadOptions.Parse(args)).RunAsync();
+    var options = LoadOptions.Parse(args);
+    return options.HistoryLengths.Count > 0
+        ? await new HistoryProbe(options).RunAsync()
+        : await new Coordinator(options).RunAsync();
 }
 catch (ArgumentException ex)
 {
