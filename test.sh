@@ -209,8 +209,9 @@ else
 fi
 
 # --- 5. Benchmark smoke run --------------------------------------------------------------------
-# Every benchmark once, in process: proves they still execute (it measures nothing). Only on a full
-# run whose tests passed; a run narrowed with arguments skips it.
+# Every benchmark once, in process: proves they still execute (it measures nothing); then the check that
+# docs/benchmarks.md is what benchmarks/results produce. Only on a full run whose tests passed; a run narrowed with
+# arguments skips it.
 if [[ $test_status -eq 0 && $# -eq 0 ]]; then
   log "benchmark smoke run"
   if dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --filter '*' --smoke >"$scratch_dir/benchmarks.log" 2>&1; then
@@ -219,6 +220,16 @@ if [[ $test_status -eq 0 && $# -eq 0 ]]; then
     test_status=$?
     tail -n 40 "$scratch_dir/benchmarks.log" >&2
     log "benchmark smoke run failed (exit code $test_status)"
+  fi
+  # docs/benchmarks.md is generated from benchmarks/results: it must be what the committed results produce.
+  if [[ $test_status -eq 0 ]]; then
+    if dotnet run -c Release --project benchmarks/Workflow.Report -- --check >"$scratch_dir/report.log" 2>&1; then
+      log "benchmark report matches its results"
+    else
+      test_status=$?
+      cat "$scratch_dir/report.log" >&2
+      log "benchmark report check failed (exit code $test_status)"
+    fi
   fi
 fi
 
