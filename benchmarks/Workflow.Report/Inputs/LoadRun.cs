@@ -9,6 +9,9 @@ internal sealed class LoadRun
 
     public double Rate { get; init; }
 
+    /// <summary>Whether the store grouped concurrent commits into shared transactions (its default).</summary>
+    public bool BatchCommits { get; init; } = true;
+
     public double DurationSeconds { get; init; }
 
     public long Started { get; init; }
