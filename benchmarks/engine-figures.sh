@@ -30,6 +30,8 @@ inmemory_args=(--launchCount 1 --warmupCount 5 --iterationCount 15)
 bdn InMemoryWorkflowBenchmarks "${inmemory_args[@]}"
 ai_args=(--launchCount 1 --warmupCount 5 --iterationCount 30)
 bdn AIStepBenchmarks "${ai_args[@]}"
+echo "[figures] allocations by type" >&2
+dotnet run -c Release --no-build --project benchmarks/Workflow.Benchmarks -- --allocation-profile "$out/profile-inmemory-allocations.txt" >&2
 
 cat >"$out/engine-figures.json" <<JSON
 {

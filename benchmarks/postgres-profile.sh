@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where a durable workflow's database time goes: runs the load tool against a throwaway durable server with
 # pg_stat_statements loaded, then lists the statements by total execution time, with calls and time per workflow.
-# Output: benchmarks/results/statements-nodes-N.txt.
+# Output: benchmarks/results/profile-postgres-statements-nodes-N.txt (shown in docs/benchmarks.md).
 #
 #   benchmarks/postgres-profile.sh                 # 1 node, 15 s
 #   NODES=2 DURATION=30 benchmarks/postgres-profile.sh
@@ -16,7 +16,7 @@ fi
 
 nodes=${NODES:-1}
 duration=${DURATION:-15}
-out=benchmarks/results/statements-nodes-$nodes.txt
+out=benchmarks/results/profile-postgres-statements-nodes-$nodes.txt
 host=$(sed -E 's/.*Host=([^;]+).*/\1/' <<<"$WORKFLOW_BENCH_POSTGRES")
 port=$(sed -E 's/.*Port=([^;]+).*/\1/' <<<"$WORKFLOW_BENCH_POSTGRES")
 db=$(sed -E 's/.*Database=([^;]+).*/\1/' <<<"$WORKFLOW_BENCH_POSTGRES")

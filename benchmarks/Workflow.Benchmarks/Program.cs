@@ -6,6 +6,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Full run:  dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --filter '*'
 // Smoke run: dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --filter '*' --smoke
 //            (each benchmark once, in process: proves they still execute, measures nothing)
+// Allocations by type of an in-memory workflow:
+//            dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --allocation-profile <file>
+if (args is ["--allocation-profile", var profilePath])
+{
+    return await Workflow.Benchmarks.AllocationProfile.RunAsync(profilePath);
+}
+
 var config = DefaultConfig.Instance;
 if (args.Contains("--smoke"))
 {

@@ -35,6 +35,7 @@ try
         ["eventstore"] = Sections.EventStore(results),
         ["workflows"] = Sections.Workflows(results, Link(throughputChart)),
         ["history"] = Sections.History(results, Link(historyChart)),
+        ["profiles"] = Sections.Profiles(results),
     };
     var document = Template.Fill(File.ReadAllText(Full(options.Template)), blocks);
 

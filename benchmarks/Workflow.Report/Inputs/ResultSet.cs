@@ -37,6 +37,10 @@ internal sealed class ResultSet
 
     public required IReadOnlyDictionary<string, BenchmarkReport> Benchmarks { get; init; }
 
+    /// <summary>The profiles (<c>profile-*.txt</c>): each a text file whose first lines say what it is and how it was
+    /// made, by path relative to the repository.</summary>
+    public required IReadOnlyList<(string File, string Text)> Profiles { get; init; }
+
     /// <summary>The export of a benchmark class, if present.</summary>
     public BenchmarkReport? Benchmark(string type) => Benchmarks.GetValueOrDefault(type);
 
@@ -70,6 +74,15 @@ internal sealed class ResultSet
             }
         }
 
+        var profiles = new List<(string File, string Text)>();
+        if (Directory.Exists(folder))
+        {
+            foreach (var path in Directory.GetFiles(folder, "profile-*.txt").Order(StringComparer.Ordinal))
+            {
+                profiles.Add((Relative(relativeTo, path), File.ReadAllText(path).ReplaceLineEndings("\n").TrimEnd('\n')));
+            }
+        }
+
         var pgbench = Path.Combine(folder, PgbenchFile);
         var compare = compareOverride ?? Path.Combine(folder, CompareFile);
         return new ResultSet
@@ -83,6 +96,7 @@ internal sealed class ResultSet
             Peers = Optional<PeerComparison>(compare),
             PeersFile = Relative(relativeTo, compare),
             Benchmarks = benchmarks,
+            Profiles = profiles,
         };
     }
 

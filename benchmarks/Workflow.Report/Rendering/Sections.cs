@@ -15,6 +15,24 @@ internal static partial class Sections
     private const string PostgresScript = "benchmarks/postgres-figures.sh";
     private const string EngineScript = "benchmarks/engine-figures.sh";
     private const string CompareScript = "benchmarks/compare.sh";
+    private const string ProfileCommands = "benchmarks/postgres-profile.sh` and `benchmarks/engine-figures.sh";
+
+    /// <summary>The profiles, verbatim: where the time and the memory go.</summary>
+    public static string Profiles(ResultSet results)
+    {
+        if (results.Profiles.Count == 0)
+        {
+            return $"_No profile yet: run `{ProfileCommands}`, then `{Regenerate}`._\n";
+        }
+
+        var text = new StringBuilder();
+        foreach (var (file, content) in results.Profiles)
+        {
+            text.Append(InvariantCulture, $"`{file}`:\n\n```text\n{content}\n```\n\n");
+        }
+
+        return text.ToString();
+    }
 
     public static string NotMeasured(string command) => $"_Not measured yet: run `{command}`, then `{Regenerate}`._\n";
 

@@ -14,7 +14,7 @@ public sealed class StepContext
 {
     private readonly InstanceRun _run;
     private readonly RunScope _scope;
-    private readonly Lock _gate = new();
+    private Lock? _gate;
     private AsyncServiceScope? _services;
     private Dictionary<string, string>? _metadata;
 
@@ -152,7 +152,8 @@ public sealed class StepContext
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(value);
-        lock (_gate)
+        // Created on first use: most steps attach no metadata.
+        lock (LazyInitializer.EnsureInitialized(ref _gate))
         {
             (_metadata ??= new Dictionary<string, string>(StringComparer.Ordinal))[key] = value;
         }
