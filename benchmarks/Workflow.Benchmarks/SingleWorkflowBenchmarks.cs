@@ -1,0 +1,42 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Workflow.Benchmarks;
+
+/// <summary>
+/// Ours in the shape of the Agent Framework benchmark (<c>Peers.AgentFramework</c>): one 3-step workflow started and
+/// awaited to completion per operation, on the in-memory store through the full journaling path: workflows/s = 1 / mean,
+/// bytes per workflow = Allocated (process-wide, so the runtime's own threads are included). Each iteration gets a
+/// fresh host, so the in-memory store (which keeps every instance) does not grow over the run.
+/// </summary>
+[MemoryDiagnoser]
+public class SingleWorkflowBenchmarks
+{
+    private PeerShapeHost _host = null!;
+    private int _input;
+
+    /// <summary>How many events the journal of one 3-step workflow holds (printed; compare.sh reports it).</summary>
+    public int JournalEventsPerWorkflow { get; private set; }
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        await using var host = await PeerShapeHost.StartAsync();
+        JournalEventsPerWorkflow = await host.JournalEventsPerWorkflowAsync();
+        Console.WriteLine($"// journal events per 3-step workflow: {JournalEventsPerWorkflow}");
+    }
+
+    [IterationSetup]
+    public async Task StartHostAsync() => _host = await PeerShapeHost.StartAsync();
+
+    [IterationCleanup]
+    public Task StopHostAsync() => _host.DisposeAsync().AsTask();
+
+    /// <summary>One 3-step workflow, start to completion.</summary>
+    [Benchmark]
+    public async Task<int> ThreeStepWorkflow()
+    {
+        var input = _input++;
+        var handle = await _host.Client.StartAsync(PeerShapeHost.ThreeSteps, input);
+        return await handle.GetResultAsync();
+    }
+}
