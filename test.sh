@@ -209,18 +209,22 @@ else
 fi
 
 # --- 5. Benchmark smoke run --------------------------------------------------------------------
-# Every benchmark once, in process: proves they still execute (it measures nothing); then the check that
-# docs/benchmarks.md is what benchmarks/results produce. Only on a full run whose tests passed; a run narrowed with
-# arguments skips it.
+# Every benchmark once, in process: proves they still execute (it measures nothing), ours and the
+# peers' (benchmarks/compare.sh runs them against each other); then the check that
+# docs/benchmarks.md is what benchmarks/results produce. Only on a full run whose tests passed; a run
+# narrowed with arguments skips it.
 if [[ $test_status -eq 0 && $# -eq 0 ]]; then
-  log "benchmark smoke run"
-  if dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --filter '*' --smoke >"$scratch_dir/benchmarks.log" 2>&1; then
-    log "benchmarks executed"
-  else
-    test_status=$?
-    tail -n 40 "$scratch_dir/benchmarks.log" >&2
-    log "benchmark smoke run failed (exit code $test_status)"
-  fi
+  for project in Workflow.Benchmarks Peers.AgentFramework Peers.WorkflowCore Peers.Marten; do
+    [[ $test_status -eq 0 ]] || break
+    log "benchmark smoke run: $project"
+    if dotnet run -c Release --project "benchmarks/$project" -- --filter '*' --smoke >"$scratch_dir/$project.log" 2>&1; then
+      log "benchmarks executed: $project"
+    else
+      test_status=$?
+      tail -n 40 "$scratch_dir/$project.log" >&2
+      log "benchmark smoke run failed: $project (exit code $test_status)"
+    fi
+  done
   # docs/benchmarks.md is generated from benchmarks/results: it must be what the committed results produce.
   if [[ $test_status -eq 0 ]]; then
     if dotnet run -c Release --project benchmarks/Workflow.Report -- --check >"$scratch_dir/report.log" 2>&1; then
