@@ -33,7 +33,9 @@ internal sealed class PeerShapeHost : IAsyncDisposable
 
     public IWorkflowClient Client { get; }
 
-    public static async Task<PeerShapeHost> StartAsync()
+    /// <summary>Starts a host and runs <paramref name="warmUpWorkflows"/> workflows on it, so what a host sets up on
+    /// first use (worker threads, queues, pools) is not measured; the peers' hosts are warmed up the same way.</summary>
+    public static async Task<PeerShapeHost> StartAsync(int warmUpWorkflows = 100)
     {
         var store = new InMemoryWorkflowStore();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -41,7 +43,15 @@ internal sealed class PeerShapeHost : IAsyncDisposable
         builder.Services.AddWorkflows().UseInMemoryStore(store).AddWorkflow(ThreeSteps);
         var host = builder.Build();
         await host.StartAsync();
-        return new PeerShapeHost(host, store);
+        var started = new PeerShapeHost(host, store);
+        var results = new Task<int>[warmUpWorkflows];
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i] = (await started.Client.StartAsync(ThreeSteps, i)).GetResultAsync();
+        }
+
+        await Task.WhenAll(results);
+        return started;
     }
 
     /// <summary>Runs one workflow and returns how many events its journal holds (printed for compare.sh).</summary>

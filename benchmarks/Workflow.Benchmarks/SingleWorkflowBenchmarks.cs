@@ -6,7 +6,8 @@ namespace Workflow.Benchmarks;
 /// Ours in the shape of the Agent Framework benchmark (<c>Peers.AgentFramework</c>): one 3-step workflow started and
 /// awaited to completion per operation, on the in-memory store through the full journaling path: workflows/s = 1 / mean,
 /// bytes per workflow = Allocated (process-wide, so the runtime's own threads are included). Each iteration gets a
-/// fresh host, so the in-memory store (which keeps every instance) does not grow over the run.
+/// fresh host, warmed up with 100 workflows, so the in-memory store (which keeps every instance) does not grow over
+/// the run.
 /// </summary>
 [MemoryDiagnoser]
 public class SingleWorkflowBenchmarks

@@ -5,8 +5,8 @@ namespace Workflow.Benchmarks;
 /// <summary>
 /// Ours in the shape of the Workflow Core benchmark (<c>Peers.WorkflowCore</c>): <see cref="Workflows"/> 3-step
 /// workflows started at once and run to completion per operation, on the in-memory store through the full journaling
-/// path: workflows/s = Workflows / mean. As there, each iteration gets a fresh host and store, and ours runs with its
-/// default settings.
+/// path: workflows/s = Workflows / mean. As there, each iteration gets a fresh host and store, warmed up with 100
+/// workflows, and ours runs with its default settings.
 /// </summary>
 [MemoryDiagnoser]
 [InvocationCount(1, 1)]
