@@ -98,7 +98,7 @@ def main():
     ours_single = side("Workflow, in-memory store", "ours-single", "ThreeStepWorkflow", 1)
     ours_single["note"] = events_note
     af = side("Agent Framework 1.28, no checkpoints", "agent-framework", "ThreeStepRun", 1)
-    af_checkpoints = side("Agent Framework 1.28, in-memory checkpoints", "agent-framework", "ThreeStepRunInMemoryCheckpoints", 1)
+    af_checkpoints = side("Agent Framework 1.28, in-memory checkpoints", "agent-framework-checkpoints", "ThreeStepRunInMemoryCheckpoints", 1)
 
     allocated_rounds = []
     for r in range(1, ROUNDS + 1):

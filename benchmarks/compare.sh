@@ -8,8 +8,10 @@
 #
 # One throwaway PostgreSQL with production durability (benchmarks/with-postgres.sh: fsync=on, synchronous_commit=on)
 # serves ours, Marten and pgbench. Everything is built once; then each round runs ours and each peer alternately
-# (A B A B: ours, Agent Framework, ours, Workflow Core, ours, Marten, pgbench), so a slow minute on this shared machine
-# hits both sides of a ratio alike. Every BenchmarkDotNet run uses the same fixed short job (in process,
+# (A B A B: ours, Agent Framework without and with checkpoints, ours, Workflow Core, ours, Marten, pgbench), so a slow
+# minute on this shared machine hits both sides of a ratio alike. Ours' workflow shapes and the Agent Framework's two
+# run each in a process of their own (the first benchmark of a process pays for the JIT's tiering that later ones
+# inherit); Workflow Core's default and tuned settings share one, as do each side's three append shapes. Every BenchmarkDotNet run uses the same fixed short job (in process,
 # 3 warmup and 10 measured iterations) and the JSON exporter; the reports land in benchmarks/results/peers/<round>/<run>/.
 # Each round's figure is the median of its measured iterations; a measure's value is the median over the rounds.
 # The summary is benchmarks/results/compare.json (read by the report generator).
@@ -63,8 +65,9 @@ bench() {
   dotnet run -c Release --no-build --project "benchmarks/$project" -- \
     --filter "$filter" "${job_args[@]}" --exporters json --artifacts "$out/$round/$name" >"$out/$round/$name.log" 2>&1 \
     || { tail -n 40 "$out/$round/$name.log" >&2; log "$name failed"; exit 1; }
-  # Keep the JSON (read below), the Markdown table and the logs; drop BenchmarkDotNet's other default exports.
-  find "$out/$round/$name" \( -name '*.html' -o -name '*.csv' \) -delete
+  # Keep the JSON (read below), the Markdown table and the run's log; drop BenchmarkDotNet's other default exports
+  # and its copy of the log.
+  find "$out/$round/$name" \( -name '*.html' -o -name '*.csv' -o -name '*.log' \) -delete
 }
 
 host=$(sed -E 's/.*Host=([^;]+).*/\1/' <<<"$WORKFLOW_BENCH_POSTGRES")
@@ -82,7 +85,8 @@ SQL
 for round in $(seq 1 "$rounds"); do
   mkdir -p "$out/$round"
   bench "$round" ours-single Workflow.Benchmarks '*SingleWorkflowBenchmarks*'
-  bench "$round" agent-framework Peers.AgentFramework '*'
+  bench "$round" agent-framework Peers.AgentFramework '*.ThreeStepRun'
+  bench "$round" agent-framework-checkpoints Peers.AgentFramework '*.ThreeStepRunInMemoryCheckpoints'
   bench "$round" ours-10000 Workflow.Benchmarks '*TenThousandWorkflowsBenchmarks*'
   bench "$round" workflow-core Peers.WorkflowCore '*'
   bench "$round" ours-append Workflow.Benchmarks '*PeerAppendBenchmarks*'
