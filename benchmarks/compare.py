@@ -137,7 +137,7 @@ def main():
     ]:
         ours = side("Workflow PostgreSQL event store", "ours-append", method, 120, Events=120)
         marten = side("Marten 9.58, quick append", "marten", method, 120, Events=120)
-        ours["note"] = "each append a new stream; defaults, plain connection string"
+        ours["note"] = "each append a new stream; defaults, on Marten's connection settings (no connection reset)"
         marten["note"] = "each append a new stream; prepared statements (auto-prepare), no connection reset, lightweight sessions"
         appends.append(measure(id_, title, "events/s", ours, marten, target))
 

@@ -25,7 +25,8 @@
 #                                 10,000 workflows started at once and run to completion per operation, fresh host and
 #                                 store per iteration). Workflow Core's out-of-the-box figure is noted beside it.
 #   append-*                      Workflow.Benchmarks PeerAppendBenchmarks vs Peers.Marten (quick append, prepared
-#                                 statements, no connection reset): 120 events per operation, every append a new stream.
+#                                 statements, no connection reset; ours on the same connection settings): 120 events per
+#                                 operation, every append a new stream.
 #   pgbench-100-row-transactions  pgbench, 8 clients inserting 100 rows per transaction (the machine's limit for
 #                                 batched durable writes); ours = the load tool's durable journal rows/s from
 #                                 benchmarks/results/nodes-2.json when present (a separate run, see its note).
