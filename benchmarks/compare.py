@@ -1,16 +1,18 @@
-"""The maths of benchmarks/compare.sh: reads the BenchmarkDotNet JSON reports of every round under COMPARE_OUT and
-writes benchmarks/results/compare.json (per round: the median of the measured iterations; value: the median over the
-rounds; ratio: ours / peer when higher is better, peer / ours otherwise)."""
+"""The maths of benchmarks/compare.sh: reads the BenchmarkDotNet JSON reports of every round under
+benchmarks/results/peers (and the run's run.json) and writes benchmarks/results/compare.json (per round: the median of
+the measured iterations; value: the median over the rounds; ratio: ours / peer when higher is better, peer / ours
+otherwise). Run from the repository root; `python3 benchmarks/compare.py` alone summarizes the kept reports again."""
 
-import datetime
 import glob
 import json
 import os
 import re
 import statistics
 
-OUT = os.environ["COMPARE_OUT"]
-ROUNDS = int(os.environ["COMPARE_ROUNDS"])
+OUT = "benchmarks/results/peers"
+with open(f"{OUT}/run.json", encoding="utf-8") as run_file:
+    RUN = json.load(run_file)
+ROUNDS = int(RUN["rounds"])
 RESULT = "benchmarks/results/compare.json"
 
 
@@ -86,8 +88,8 @@ def machine():
         "cpu": first("/proc/cpuinfo", r"^model name\s*:\s*(.+)$"),
         "cores": os.cpu_count(),
         "memoryGiB": round(int(memory_kib) / 1024 / 1024) if memory_kib else None,
-        "dotnet": os.environ.get("COMPARE_DOTNET"),
-        "postgres": os.environ.get("COMPARE_POSTGRES"),
+        "dotnet": RUN.get("dotnet"),
+        "postgres": RUN.get("postgres"),
     }
 
 
@@ -153,30 +155,36 @@ def main():
         "note": "rows/s = transactions/s x 100, same server as the other measures",
     }
     ours_rows = None
+    node_files = sorted(glob.glob("benchmarks/results/nodes-2-r*.json")) or sorted(glob.glob("benchmarks/results/nodes-2.json"))
     try:
-        with open("benchmarks/results/nodes-2.json", encoding="utf-8") as f:
-            nodes = json.load(f)
-        ours_rows = {
-            "name": "Workflow durable journal, load tool, 2 nodes",
-            "value": round(nodes["WorkflowsPerSecond"] * nodes["RowsWrittenPerWorkflow"], 1),
-            "rounds": [],
-            "note": (f"rows/s = {nodes['WorkflowsPerSecond']:.1f} workflows/s x {nodes['RowsWrittenPerWorkflow']:.2f} rows per workflow, "
-                     "from benchmarks/results/nodes-2.json (benchmarks/postgres-figures.sh, a separate run on its own server)"),
-        }
+        node_runs = []
+        for path in node_files:
+            with open(path, encoding="utf-8") as f:
+                node_runs.append(json.load(f))
+        if node_runs:
+            rows = [n["WorkflowsPerSecond"] * n["RowsWrittenPerWorkflow"] for n in node_runs]
+            ours_rows = {
+                "name": "Workflow durable journal, load tool, 2 nodes",
+                "value": round(statistics.median(rows), 1),
+                "rounds": [round(x, 1) for x in rows],
+                "note": ("rows/s = workflows/s x rows written per workflow, from "
+                         + ", ".join(f"benchmarks/results/{os.path.basename(p)}" for p in node_files)
+                         + " (benchmarks/postgres-figures.sh: a separate run on its own server, not the same minutes)"),
+            }
     except (OSError, KeyError, ValueError):
-        pass
+        ours_rows = None
     pg = measure("pgbench-100-row-transactions", "Rows/s: the machine's limit for batched durable inserts (pgbench) and our durable journal",
                  "rows/s", ours_rows, pgbench, None)
     pg["note"] = ("pgbench is the ceiling for batched durable writes on this machine; ours is durable 3-step workflows' journal rows "
                   "(one commit per step), so the ratio is how much of that ceiling the journal uses"
-                  if ours_rows else "benchmarks/results/nodes-2.json not found: only the pgbench figure")
+                  if ours_rows else "no load tool results (benchmarks/results/nodes-2-r*.json) found: only the pgbench figure")
 
     result = {
-        "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "command": os.environ.get("COMPARE_COMMAND", "benchmarks/compare.sh"),
+        "generated": RUN["generated"],
+        "command": RUN["command"],
         "machine": machine(),
         "rounds": ROUNDS,
-        "job": os.environ["COMPARE_JOB"],
+        "job": RUN["job"],
         "measures": [
             measure("inmemory-vs-af-checkpoints",
                     "In-memory journaled 3-step workflows/s vs Agent Framework with in-memory checkpoints",

@@ -5,16 +5,19 @@
 #   ROUNDS=5 benchmarks/compare.sh     # more rounds
 #   PGBENCH_SECONDS=20 benchmarks/compare.sh
 #   ROUNDS=1 WARMUP=1 ITERATIONS=3 benchmarks/compare.sh   # a quick check of the script (figures too rough to quote)
+#   python3 benchmarks/compare.py                          # compare.json again from the reports kept in results/peers
 #
 # One throwaway PostgreSQL with production durability (benchmarks/with-postgres.sh: fsync=on, synchronous_commit=on)
 # serves ours, Marten and pgbench. Everything is built once; then each round runs ours and each peer alternately
 # (A B A B: ours, Agent Framework without and with checkpoints, ours, Workflow Core, ours, Marten, pgbench), so a slow
 # minute on this shared machine hits both sides of a ratio alike. Ours' workflow shapes and the Agent Framework's two
 # run each in a process of their own (the first benchmark of a process pays for the JIT's tiering that later ones
-# inherit); Workflow Core's default and tuned settings share one, as do each side's three append shapes. Every BenchmarkDotNet run uses the same fixed short job (in process,
-# 3 warmup and 10 measured iterations) and the JSON exporter; the reports land in benchmarks/results/peers/<round>/<run>/.
+# inherit); Workflow Core's default and tuned settings share one, as do each side's three append shapes. Every
+# BenchmarkDotNet run uses the same fixed short job (in process, 3 warmup and 10 measured iterations) and the JSON
+# exporter; the reports land in benchmarks/results/peers/<round>/<run>/, the run's settings in results/peers/run.json.
 # Each round's figure is the median of its measured iterations; a measure's value is the median over the rounds.
-# The summary is benchmarks/results/compare.json (read by the report generator).
+# The summary is benchmarks/results/compare.json, read by the report generator: regenerate docs/benchmarks.md with it
+# (dotnet run --project benchmarks/Workflow.Report) and commit them together, or ./test.sh's report check fails.
 #
 # The pairs (the same 3-step workflow everywhere: each step adds one to an int; the peers in projects of their own):
 #   inmemory-vs-af[-checkpoints]  Workflow.Benchmarks SingleWorkflowBenchmarks (one workflow start to completion per
@@ -29,7 +32,7 @@
 #                                 operation, every append a new stream.
 #   pgbench-100-row-transactions  pgbench, 8 clients inserting 100 rows per transaction (the machine's limit for
 #                                 batched durable writes); ours = the load tool's durable journal rows/s from
-#                                 benchmarks/results/nodes-2.json when present (a separate run, see its note).
+#                                 benchmarks/results/nodes-2-r*.json when present (a separate run, see its note).
 # Each peer's settings, and why they are fair, are in the remarks of its benchmark class.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -101,8 +104,16 @@ command_text=benchmarks/compare.sh
 for variable in PGBENCH_SECONDS ITERATIONS WARMUP ROUNDS; do
   if [[ -n ${!variable:-} ]]; then command_text="$variable=${!variable} $command_text"; fi
 done
-export COMPARE_ROUNDS=$rounds COMPARE_JOB=$job_text COMPARE_OUT=$out COMPARE_COMMAND=$command_text
-export COMPARE_POSTGRES=$("$WORKFLOW_BENCH_POSTGRES_BIN/postgres" --version | awk '{print $3}')
-export COMPARE_DOTNET=$(dotnet --version)
+# What compare.py needs besides the reports, kept with them so the summary can be made again from what is committed.
+cat >"$out/run.json" <<JSON
+{
+  "generated": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "command": "$command_text",
+  "rounds": $rounds,
+  "job": "$job_text",
+  "dotnet": "$(dotnet --version)",
+  "postgres": "$("$WORKFLOW_BENCH_POSTGRES_BIN/postgres" --version | awk '{print $3}')"
+}
+JSON
 python3 benchmarks/compare.py
-log "wrote benchmarks/results/compare.json"
+log "wrote benchmarks/results/compare.json; regenerate docs/benchmarks.md from it: dotnet run --project benchmarks/Workflow.Report"
