@@ -1,6 +1,6 @@
 using System.Text;
-using static System.Globalization.CultureInfo;
 using Workflow.Report.Inputs;
+using static System.Globalization.CultureInfo;
 
 namespace Workflow.Report.Rendering;
 
