@@ -10,9 +10,9 @@ namespace Workflow.Postgres.Storage;
 /// </summary>
 /// <remarks>
 /// Each commit in a batch is checked and applied on its own (a version conflict or a lost lease is its result and does
-/// not touch the others). When a batch fails as a whole (PostgreSQL rejected a value of one commit, or the database
-/// went away), its commits are tried again one by one, so each caller gets its own outcome; that is safe because
-/// appends are idempotent by event id.
+/// not touch the others). When PostgreSQL rejects a value of one commit, failing the whole batch, its commits are tried
+/// again one by one, so each caller gets its own outcome; that is safe because appends are idempotent by event id. Any
+/// other failure of a batch (the database gone after the store's retries) is every one of its commits' failure.
 /// </remarks>
 internal sealed class CommitBatcher
 {
@@ -135,12 +135,23 @@ internal sealed class CommitBatcher
             // Not cancellable: the callers' tokens are their own; a batch that started finishes.
             await _commitBatch(commits, new ArraySegment<CommitResult>(results), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (ArgumentException)
         {
             // One commit's bad value fails the whole transaction: each goes again alone and gets its own outcome.
             foreach (var pending in batch)
             {
                 await SendAloneAsync(pending).ConfigureAwait(false);
+            }
+
+            return;
+        }
+        catch (Exception ex)
+        {
+            // The database is gone (after the store's retries) or refuses every commit alike: trying each one alone would
+            // only make every caller wait through the same retries again, one after another.
+            foreach (var pending in batch)
+            {
+                pending.Fail(ex);
             }
 
             return;

@@ -151,6 +151,31 @@ public sealed class CommitBatchingTests(StoreFixture fixture) : IClassFixture<St
         Assert.Equal(1, Volatile.Read(ref batches));
     }
 
+    [Fact]
+    public async Task Batcher_SharedBatchWithTheDatabaseGone_FailsEachCommitWithoutTryingThemAlone()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var alone = 0;
+        var batcher = new CommitBatcher(
+            async (commit, _) =>
+            {
+                Interlocked.Increment(ref alone);
+                await gate.Task;
+                return new CommitResult(CommitStatus.Committed, 1);
+            },
+            (_, _, _) => throw new Exceptions.WorkflowStoreUnavailableException("127.0.0.1:5432", "The database cannot be reached."));
+
+        var inFlight = Enumerable.Range(0, CommitBatcher.MaxInFlight).Select(i => batcher.CommitAsync(Append("busy-" + i), Token)).ToArray();
+        var first = batcher.CommitAsync(Append("first"), Token);
+        var second = batcher.CommitAsync(Append("second"), Token);
+        gate.SetResult();
+
+        await Task.WhenAll(inFlight);
+        await Assert.ThrowsAsync<Exceptions.WorkflowStoreUnavailableException>(() => first);
+        await Assert.ThrowsAsync<Exceptions.WorkflowStoreUnavailableException>(() => second);
+        Assert.Equal(CommitBatcher.MaxInFlight, Volatile.Read(ref alone));
+    }
+
     private static string NewId() => "batch-" + Guid.NewGuid().ToString("N");
 
     private static WorkflowCommit Append(string id) => new()
