@@ -26,6 +26,7 @@ public sealed class StepOptions
         Retry = other.Retry;
         Timeout = other.Timeout;
         ConfigurePipeline = other.ConfigurePipeline;
+        DeferCommit = other.DeferCommit;
     }
 
     /// <summary>Gets or sets the retry strategy: attempts, delay, backoff type, jitter and which errors to retry.</summary>
@@ -40,6 +41,19 @@ public sealed class StepOptions
     /// the retry and timeout strategies.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<ResiliencePipelineBuilder>? ConfigurePipeline { get; set; }
+
+    /// <summary>Gets or sets whether the step's completion is journaled with the run's next commit (the next step's
+    /// completion, a wait, a retry or the workflow's end) instead of in a commit of its own.</summary>
+    /// <value>The default value is <see langword="false"/>: each completion is durable before the next step starts.</value>
+    /// <remarks>
+    /// A deferred completion saves one store commit, the larger part of a short step's cost on a durable store; steps
+    /// deferred one after another share a commit. The price: when the node dies before that commit, the step runs
+    /// again, with the steps after it, as any step whose completion was not journaled does. Defer short steps that are
+    /// safe to repeat (a computation, a read), not steps with side effects that must happen once. Watchers see a
+    /// deferred completion when it is journaled. A graceful shutdown journals deferred completions before it hands the
+    /// instance on.
+    /// </remarks>
+    public bool DeferCommit { get; set; }
 
     /// <summary>Creates a copy of these options.</summary>
     /// <returns>The copy.</returns>

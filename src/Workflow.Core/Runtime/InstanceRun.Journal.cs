@@ -13,6 +13,7 @@ internal sealed partial class InstanceRun
     private readonly SemaphoreSlim _journalGate = new(1, 1);
     private readonly Lock _decisionGate = new();
     private List<EventData>? _pendingDecisions;
+    private bool _hasDeferredSteps;
 
     // The completion of the workflow's last step, journaled with the workflow's end (see RunStepAsync).
     private EventData? _deferredStep;
@@ -29,6 +30,29 @@ internal sealed partial class InstanceRun
         lock (_decisionGate)
         {
             (_pendingDecisions ??= []).Add(decision);
+        }
+    }
+
+    /// <summary>Defers the completion of a step whose options ask for it (<see cref="Definitions.StepOptions.DeferCommit"/>)
+    /// to the run's next commit, in order with the decisions queued around it.</summary>
+    private void DeferStep(EventData completion)
+    {
+        lock (_decisionGate)
+        {
+            (_pendingDecisions ??= []).Add(completion);
+            _hasDeferredSteps = true;
+        }
+    }
+
+    /// <summary>Gets whether step completions wait for the next commit (see <see cref="DeferStep"/>).</summary>
+    private bool HasDeferredSteps
+    {
+        get
+        {
+            lock (_decisionGate)
+            {
+                return _hasDeferredSteps;
+            }
         }
     }
 
@@ -116,6 +140,7 @@ internal sealed partial class InstanceRun
             {
                 decisions = _pendingDecisions;
                 _pendingDecisions = null;
+                _hasDeferredSteps = false;
                 deferred = _deferredStep;
                 _deferredStep = null;
                 closedApprovals = _pendingClosedApprovals;

@@ -65,6 +65,10 @@ internal sealed partial class InstanceRun
         {
             DeferFinalStep(completion);
         }
+        else if ((step.Options ?? Definition.DefaultStepOptions)?.DeferCommit == true && !_stopRequested)
+        {
+            DeferStep(completion);
+        }
         else
         {
             await CommitAsync([completion], complete: false, status: null).ConfigureAwait(false);

@@ -139,7 +139,16 @@ internal sealed partial class InstanceRun
         }
         catch (RunStoppingSignal)
         {
-            await ReleaseAsync(dueAt: null).ConfigureAwait(false);
+            if (HasDeferredSteps)
+            {
+                // Completions that wait for the next commit: journal them as the lease ends, so the next run does not
+                // repeat their steps.
+                await FinishSafelyAsync(() => CommitAsync([], complete: true, status: null, Runtime.TimeProvider.GetUtcNow())).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReleaseAsync(dueAt: null).ConfigureAwait(false);
+            }
         }
         catch (WorkflowNondeterminismException ex)
         {

@@ -17,8 +17,9 @@ public sealed class RecoveryTests
 
     /// <summary>A three-step workflow whose steps count their executions outside the journal; the second step
     /// blocks on its first execution until the test releases it.</summary>
-    internal static WorkflowDefinition<int, int> CountingWorkflow(Probe probe, string name) =>
+    internal static WorkflowDefinition<int, int> CountingWorkflow(Probe probe, string name, StepOptions? options = null) =>
         WorkflowDefinition.Create<int>(name)
+            .WithDefaultStepOptions(options ?? new StepOptions())
             .Then("reserve", x =>
             {
                 probe.Hit("reserve");
@@ -44,11 +45,11 @@ public sealed class RecoveryTests
     /// <summary>Starts a node on <paramref name="store"/>, starts an instance of the counting workflow on it and waits
     /// until the node is in the middle of the instance's first 'charge'.</summary>
     internal static async Task<TestHost> StartNodeInChargeAsync(
-        Probe probe, string workflow, InMemoryWorkflowStore store, string instanceId, FakeTimeProvider? clock = null, CapturingLoggerProvider? logs = null)
+        Probe probe, string workflow, InMemoryWorkflowStore store, string instanceId, FakeTimeProvider? clock = null, CapturingLoggerProvider? logs = null, StepOptions? options = null)
     {
         var node = await TestHost.StartAsync(
-            b => b.AddWorkflow(CountingWorkflow(probe, workflow)).UseInMemoryStore(store), clock: clock, options: o => o.NodeId = "node-1", logs: logs, cancellationToken: Token);
-        await node.Client.StartAsync(CountingWorkflow(probe, workflow), 1, new StartWorkflowOptions { InstanceId = instanceId }, Token);
+            b => b.AddWorkflow(CountingWorkflow(probe, workflow, options)).UseInMemoryStore(store), clock: clock, options: o => o.NodeId = "node-1", logs: logs, cancellationToken: Token);
+        await node.Client.StartAsync(CountingWorkflow(probe, workflow, options), 1, new StartWorkflowOptions { InstanceId = instanceId }, Token);
         await Poll.UntilAsync(() => probe.Count("charge") == 1, "the first node is in the middle of 'charge'", cancellationToken: Token);
         return node;
     }
@@ -86,6 +87,64 @@ public sealed class RecoveryTests
         Assert.Equal(["reserve", "charge", "ship"], history.OfType<StepCompletedEvent>().Select(e => e.StepPath));
         Assert.Single(history.OfType<WorkflowCompletedEvent>());
         Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.Position));
+        await node1.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DeferCommit_CompletionWaitsForTheNextCommit_ACrashBeforeItRunsTheStepAgain()
+    {
+        var probe = new Probe();
+        probe.Close("first-charge");
+        var deferred = new StepOptions { DeferCommit = true };
+        var storeClock = new FakeTimeProvider(TestHost.Epoch);
+        var store = new InMemoryWorkflowStore(storeClock);
+        var node1 = await StartNodeInChargeAsync(probe, "deferred-crash", store, "deferred-1", new FakeTimeProvider(TestHost.Epoch), options: deferred);
+
+        // 'reserve' completed, but its completion waits for the commit of 'charge', which is in flight.
+        var midRun = await node1.Client.GetHistoryAsync("deferred-1", Token);
+        Assert.Empty(midRun.OfType<StepCompletedEvent>());
+
+        await using var node2 = await TestHost.StartAsync(
+            b => b.AddWorkflow(CountingWorkflow(probe, "deferred-crash", deferred)).UseInMemoryStore(store), clock: storeClock, cancellationToken: Token);
+        storeClock.Advance(TimeSpan.FromSeconds(31));
+        var result = await node2.Client.GetResultAsync<int>("deferred-1", Token).OrHang();
+        probe.Open("first-charge");
+
+        Assert.Equal(25, result);
+        Assert.Equal(2, probe.Count("reserve"));
+        Assert.Equal(2, probe.Count("charge"));
+        Assert.Equal(1, probe.Count("ship"));
+        var history = await node2.Client.GetHistoryAsync("deferred-1", Token);
+        Assert.Equal(["reserve", "charge", "ship"], history.OfType<StepCompletedEvent>().Select(e => e.StepPath));
+        Assert.Equal(Enumerable.Range(1, history.Count).Select(i => (long)i), history.Select(e => e.Position));
+        await node1.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DeferCommit_Graceful_JournalsTheDeferredCompletionsBeforeHandingOnAndNothingRunsTwice()
+    {
+        var probe = new Probe();
+        probe.Close("first-charge");
+        var deferred = new StepOptions { DeferCommit = true };
+        var store = new InMemoryWorkflowStore(new FakeTimeProvider(TestHost.Epoch));
+        var node1 = await StartNodeInChargeAsync(probe, "deferred-graceful", store, "deferred-2", options: deferred);
+
+        var stopping = node1.StopAsync(Token);
+        var runtime = node1.Services.GetRequiredService<WorkflowRuntime>();
+        await Poll.UntilAsync(() => !runtime.IsRunning, "node 1 is stopping", cancellationToken: Token);
+        probe.Open("first-charge");
+        await stopping.OrHang();
+        var afterStop = await node1.Client.GetHistoryAsync("deferred-2", Token);
+
+        await using var node2 = await TestHost.StartAsync(
+            b => b.AddWorkflow(CountingWorkflow(probe, "deferred-graceful", deferred)).UseInMemoryStore(store), cancellationToken: Token);
+        var result = await node2.Client.GetResultAsync<int>("deferred-2", Token).OrHang();
+
+        Assert.Equal(25, result);
+        Assert.Equal(["reserve", "charge"], afterStop.OfType<StepCompletedEvent>().Select(e => e.StepPath));
+        Assert.Equal(1, probe.Count("reserve"));
+        Assert.Equal(1, probe.Count("charge"));
+        Assert.Equal(1, probe.Count("ship"));
         await node1.DisposeAsync();
     }
 

@@ -59,6 +59,36 @@ public sealed class WaitTests
     }
 
     [Fact]
+    public async Task WaitForEvent_AfterDeferredSteps_TheirCompletionsAreJournaledAsTheRunSuspendsAndNotRepeated()
+    {
+        var runs = 0;
+        var deferred = new StepOptions { DeferCommit = true };
+        var definition = WorkflowDefinition.Create<string>("deferred-then-wait")
+            .Then("submit", request =>
+            {
+                Interlocked.Increment(ref runs);
+                return request.ToUpperInvariant();
+            }, deferred)
+            .Then("stamp", request => request + "!", deferred)
+            .WaitForEvent<Decision>("decision")
+            .Then("apply", (decision, context, ct) => Task.FromResult($"{context.GetStepOutput<string>("stamp")}:{decision.By}"))
+            .Build();
+        await using var env = await WorkflowTestEnvironment.StartAsync(b => b.AddWorkflow(definition), cancellationToken: Token);
+        var handle = await env.Client.StartAsync(definition, "refund", cancellationToken: Token);
+        await env.WaitUntilIdleAsync(Token);
+
+        var waiting = await handle.GetHistoryAsync(Token);
+        Assert.Equal(["submit", "stamp"], waiting.OfType<StepCompletedEvent>().Select(e => e.StepPath));
+
+        await env.Client.RaiseEventAsync(handle.InstanceId, "decision", new Decision(true, "ada"), cancellationToken: Token);
+
+        Assert.Equal("REFUND!:ada", await handle.GetResultAsync(Token).OrHang());
+        Assert.Equal(1, runs);
+        var history = await handle.GetHistoryAsync(Token);
+        Assert.Equal(["submit", "stamp", "apply"], history.OfType<StepCompletedEvent>().Select(e => e.StepPath));
+    }
+
+    [Fact]
     public async Task WaitForEvent_ThreeDayTimeout_TakesTheTimeoutArmWhenTheClockIsAdvanced()
     {
         var definition = WorkflowDefinition.Create<string>("three-days")
