@@ -2,8 +2,8 @@
 # Measures the PostgreSQL figures of docs/benchmarks.md in one run, on one throwaway server with production durability:
 #   1. pgbench's 100-row-transaction insert rate (the machine's limit for batched writes);
 #   2. durable 3-step workflows with the load tool on 1, 2 and 3 node processes as fast as they go, in ROUNDS rounds
-#      (1, 2, 3, 1, 2, 3, ...: each node count meets the machine's changing load alike), and on 2 nodes at fixed rates
-#      (200 and 1,000 starts/s) for latency;
+#      (1, 2, 3, 1 with StepOptions.DeferCommit, 1, 2, 3, ...: each run meets the machine's changing load alike), and on
+#      2 nodes at fixed rates (200 and 1,000 starts/s) for latency;
 #   3. a step's commit against the length of the instance's journal (10 to 10,000 events), interleaved by the load
 #      tool (--history) and with BenchmarkDotNet (with the journal load and allocations);
 #   4. BenchmarkDotNet: the event store's appends and reads.
@@ -25,7 +25,7 @@ duration=${DURATION:-20}
 rounds=${ROUNDS:-3}
 out=benchmarks/results
 mkdir -p "$out/bdn"
-rm -f "$out"/nodes-*.json
+rm -f "$out"/nodes-*.json "$out"/deferred-nodes-*.json
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 machine=$(benchmarks/machine.sh)
 dotnet build -c Release benchmarks/Workflow.LoadTest >/dev/null
@@ -57,6 +57,7 @@ for round in $(seq 1 "$rounds"); do
   for nodes in 1 2 3; do
     load "nodes-$nodes-r$round" --nodes "$nodes"
   done
+  load "deferred-nodes-1-r$round" --nodes 1 --defer-commits
 done
 load rate-200-nodes-2 --nodes 2 --rate 200
 load rate-1000-nodes-2 --nodes 2 --rate 1000

@@ -165,6 +165,7 @@ internal sealed class Coordinator(LoadOptions options)
             Nodes = options.Nodes,
             Rate = options.Rate,
             BatchCommits = options.BatchCommits,
+            DeferCommits = options.DeferCommits,
             DurationSeconds = startedIn.TotalSeconds,
             Started = started,
             Completed = completed,
@@ -186,6 +187,7 @@ internal sealed class Coordinator(LoadOptions options)
             nodes                      {result.Nodes}
             rate                       {(result.Rate > 0 ? $"{result.Rate:F0}/s" : "as fast as possible")}
             commits                    {(result.BatchCommits ? "grouped (the store's default)" : "one transaction each")}
+            step completions           {(result.DeferCommits ? "deferred to the next commit (StepOptions.DeferCommit)" : "each committed before the next step (the default)")}
             started / completed        {result.Started} / {result.Completed}
             workflows per second       {result.WorkflowsPerSecond:F0}
             start to completion        p50 {result.P50Ms:F1} ms, p95 {result.P95Ms:F1} ms, p99 {result.P99Ms:F1} ms
@@ -220,7 +222,7 @@ internal sealed class Coordinator(LoadOptions options)
             start.ArgumentList.Add(typeof(Coordinator).Assembly.Location);
         }
 
-        foreach (var argument in new[] { "node", _schema, $"node-{index}", options.Concurrency.ToString(CultureInfo.InvariantCulture), options.BatchCommits ? "batch" : "single" })
+        foreach (var argument in new[] { "node", _schema, $"node-{index}", options.Concurrency.ToString(CultureInfo.InvariantCulture), options.BatchCommits ? "batch" : "single", options.DeferCommits ? "defer" : "each" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -11,6 +11,8 @@ internal sealed class LoadResult
 
     public bool BatchCommits { get; init; } = true;
 
+    public bool DeferCommits { get; init; }
+
     public double DurationSeconds { get; init; }
 
     public long Started { get; init; }

@@ -7,7 +7,7 @@ namespace Workflow.LoadTest;
 /// <summary>A worker process: runs the load workflow's instances from the shared schema until its standard input closes.</summary>
 internal static class Node
 {
-    public static async Task<int> RunAsync(string connectionString, string schema, string nodeId, int concurrency, bool batchCommits)
+    public static async Task<int> RunAsync(string connectionString, string schema, string nodeId, int concurrency, bool batchCommits, bool deferCommits)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
@@ -23,7 +23,7 @@ internal static class Node
                 o.Schema = schema;
                 o.BatchCommits = batchCommits;
             })
-            .AddWorkflow(LoadWorkflow.Definition);
+            .AddWorkflow(LoadWorkflow.Create(deferCommits));
         using var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
         await Console.Out.WriteLineAsync("ready").ConfigureAwait(false);

@@ -2,11 +2,11 @@ using Workflow.LoadTest;
 
 try
 {
-    if (args is ["node", var schema, var nodeId, var concurrency, var batchCommits])
+    if (args is ["node", var schema, var nodeId, var concurrency, var batchCommits, var deferCommits])
     {
         var connectionString = Environment.GetEnvironmentVariable("WORKFLOW_LOADTEST_POSTGRES")
             ?? throw new ArgumentException("A node needs WORKFLOW_LOADTEST_POSTGRES.");
-        return await Node.RunAsync(connectionString, schema, nodeId, int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture), batchCommits == "batch");
+        return await Node.RunAsync(connectionString, schema, nodeId, int.Parse(concurrency, System.Globalization.CultureInfo.InvariantCulture), batchCommits == "batch", deferCommits == "defer");
     }
 
     if (args is ["--help"] or ["-h"])

@@ -12,6 +12,9 @@ internal sealed class LoadRun
     /// <summary>Whether the store grouped concurrent commits into shared transactions (its default).</summary>
     public bool BatchCommits { get; init; } = true;
 
+    /// <summary>Whether steps' completions waited for the next commit (<c>--defer-commits</c>, <c>StepOptions.DeferCommit</c>).</summary>
+    public bool DeferCommits { get; init; }
+
     public double DurationSeconds { get; init; }
 
     public long Started { get; init; }

@@ -254,7 +254,7 @@ internal static partial class Sections
             ">transactions / workflow", ">WAL flushes / workflow", ">WAL bytes / workflow", ">rows written / workflow");
         foreach (var run in OrderRuns(results.LoadRuns))
         {
-            runs.Add(run.BatchCommits ? $"`{run.Name}`" : $"`{run.Name}` (a transaction per commit)", Format.Number(run.Nodes), run.Rate > 0 ? Format.Number(run.Rate) : "as fast as it goes",
+            runs.Add(RunLabel(run), Format.Number(run.Nodes), run.Rate > 0 ? Format.Number(run.Rate) : "as fast as it goes",
                 $"{Format.Number(run.Started)} / {Format.Number(run.Completed)}", Format.Number(run.WorkflowsPerSecond),
                 Format.Milliseconds(run.P50Ms), Format.Milliseconds(run.P95Ms), Format.Milliseconds(run.P99Ms),
                 Format.Number(run.CommitsPerWorkflow, 1), Format.Number(run.WalSyncsPerWorkflow, 2), Format.Number(run.WalBytesPerWorkflow),
@@ -298,6 +298,16 @@ internal static partial class Sections
             }
 
             derived.Add("start to completion, as fast as it goes, 1 node (the median round)", $"p50 {Format.Milliseconds(first.P50Ms)}, p99 {Format.Milliseconds(first.P99Ms)}", $"`{first.Name}.json`");
+            var deferred = results.LoadRuns.Where(r => r.Rate == 0 && r.Nodes == 1 && r.DeferCommits).OrderBy(r => r.WorkflowsPerSecond).ToList();
+            if (deferred.Count > 0)
+            {
+                var median = deferred[deferred.Count / 2];
+                var rowsDeferred = median.WorkflowsPerSecond * median.RowsWrittenPerWorkflow;
+                var limitShare = results.Pgbench is { } limit2 ? $"; {Format.Number(rowsDeferred)} rows/s, {Format.Percent(rowsDeferred / limit2.RowsPerSecond)} of pgbench's" : "";
+                derived.Add("1 node, steps' completions deferred to the next commit (`StepOptions.DeferCommit`), as fast as it goes",
+                    $"{Format.Number(median.WorkflowsPerSecond)} workflows/s (median of {Format.Number(deferred.Count)}: {string.Join(", ", deferred.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => Format.Number(r.WorkflowsPerSecond)))}); {Format.Ratio(median.WorkflowsPerSecond / first.WorkflowsPerSecond)} of the default{limitShare}; p50 {Format.Milliseconds(median.P50Ms)}, p99 {Format.Milliseconds(median.P99Ms)}",
+                    string.Join(", ", deferred.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => $"`{r.Name}.json`")));
+            }
         }
 
         foreach (var run in OrderRuns(results.LoadRuns).Where(r => r.Rate > 0))
@@ -392,6 +402,14 @@ internal static partial class Sections
             .Distinct()
             .Order()
             .Select(h => new HistoryPoint(h, report.Find("StepCommit", $"History={h}"), report.Find("LoadJournal", $"History={h}")))];
+
+    private static string RunLabel(LoadRun run) => (run.BatchCommits, run.DeferCommits) switch
+    {
+        (true, false) => $"`{run.Name}`",
+        (false, false) => $"`{run.Name}` (a transaction per commit)",
+        (true, true) => $"`{run.Name}` (deferred step commits)",
+        (false, true) => $"`{run.Name}` (a transaction per commit, deferred step commits)",
+    };
 
     /// <summary>The runs as fast as they go on 1, 2, 3 ... nodes (<c>nodes-N.json</c>, or <c>nodes-N-rR.json</c> for
     /// round R), grouped by nodes: throughput against nodes.</summary>
