@@ -19,6 +19,9 @@ internal sealed class Coordinator(LoadOptions options)
     private long _started;
     private long _completed;
 
+    // Instances created from this time on are measured (the warm-up's are not).
+    private DateTimeOffset _measureFrom = DateTimeOffset.MinValue;
+
     public async Task<int> RunAsync()
     {
         await using var dataSource = NpgsqlDataSource.Create(options.ConnectionString);
@@ -68,11 +71,34 @@ internal sealed class Coordinator(LoadOptions options)
         await host.StartAsync().ConfigureAwait(false);
         var client = host.Services.GetRequiredService<IWorkflowClient>();
 
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            // Unmeasured: the nodes open their connections (each new one compiles the commit function on its first
+            // call), the JIT reaches its optimized code, the server's caches fill.
+            await Console.Error.WriteLineAsync($"warm-up: {options.Warmup.TotalSeconds:F0} s, not measured").ConfigureAwait(false);
+            await RunPhaseAsync(client, dataSource, options.Warmup).ConfigureAwait(false);
+            Interlocked.Exchange(ref _started, 0);
+            Interlocked.Exchange(ref _completed, 0);
+        }
+
+        _measureFrom = DateTimeOffset.UtcNow;
         var before = await PgStats.ReadAsync(dataSource, _schema).ConfigureAwait(false);
+        var startedIn = await RunPhaseAsync(client, dataSource, options.Duration).ConfigureAwait(false);
+        await host.StopAsync().ConfigureAwait(false);
+
+        // Statistics reach the cumulative views within a second of each transaction.
+        await Task.Delay(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
+        var after = await PgStats.ReadAsync(dataSource, _schema).ConfigureAwait(false);
+        return await SummarizeAsync(dataSource, after - before, startedIn, settings).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts workflows for <paramref name="duration"/> and waits for them; returns how long the starts took.</summary>
+    private async Task<TimeSpan> RunPhaseAsync(IWorkflowClient client, NpgsqlDataSource dataSource, TimeSpan duration)
+    {
         using var stop = new CancellationTokenSource();
         var progress = Task.Run(() => ProgressAsync(dataSource, stop.Token));
         var clock = Stopwatch.StartNew();
-        var starters = Enumerable.Range(0, 8).Select(s => Task.Run(() => StartLoopAsync(client, s, 8, clock))).ToArray();
+        var starters = Enumerable.Range(0, 8).Select(s => Task.Run(() => StartLoopAsync(client, s, 8, clock, duration))).ToArray();
         await Task.WhenAll(starters).ConfigureAwait(false);
         var startedIn = clock.Elapsed;
 
@@ -86,19 +112,14 @@ internal sealed class Coordinator(LoadOptions options)
         await stop.CancelAsync().ConfigureAwait(false);
         await progress.ConfigureAwait(false);
         await Console.Error.WriteLineAsync().ConfigureAwait(false);
-        await host.StopAsync().ConfigureAwait(false);
-
-        // Statistics reach the cumulative views within a second of each transaction.
-        await Task.Delay(TimeSpan.FromSeconds(1.5)).ConfigureAwait(false);
-        var after = await PgStats.ReadAsync(dataSource, _schema).ConfigureAwait(false);
-        return await SummarizeAsync(dataSource, after - before, startedIn, settings).ConfigureAwait(false);
+        return startedIn;
     }
 
-    private async Task StartLoopAsync(IWorkflowClient client, int starter, int starters, Stopwatch clock)
+    private async Task StartLoopAsync(IWorkflowClient client, int starter, int starters, Stopwatch clock, TimeSpan duration)
     {
         var perStarterRate = options.Rate / starters;
         long mine = 0;
-        while (clock.Elapsed < options.Duration)
+        while (clock.Elapsed < duration)
         {
             if (options.Rate > 0)
             {
@@ -129,8 +150,9 @@ internal sealed class Coordinator(LoadOptions options)
         {
             while (true)
             {
-                await using (var count = dataSource.CreateCommand($"SELECT count(*) FROM \"{_schema}\".streams WHERE status = 2"))
+                await using (var count = dataSource.CreateCommand($"SELECT count(*) FROM \"{_schema}\".streams WHERE status = 2 AND created_at >= $1"))
                 {
+                    count.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _measureFrom });
                     Interlocked.Exchange(ref _completed, (long)(await count.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false))!);
                 }
 
@@ -152,8 +174,9 @@ internal sealed class Coordinator(LoadOptions options)
             SELECT count(*),
                    extract(epoch FROM max(completed_at) - min(created_at))::float8,
                    percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at))
-              FROM "{_schema}".streams WHERE status = 2
+              FROM "{_schema}".streams WHERE status = 2 AND created_at >= $1
             """);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = _measureFrom });
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         await reader.ReadAsync().ConfigureAwait(false);
         var completed = reader.GetInt64(0);
@@ -167,6 +190,7 @@ internal sealed class Coordinator(LoadOptions options)
             BatchCommits = options.BatchCommits,
             DeferCommits = options.DeferCommits,
             DurationSeconds = startedIn.TotalSeconds,
+            WarmupSeconds = options.Warmup.TotalSeconds,
             Started = started,
             Completed = completed,
             WorkflowsPerSecond = span > 0 ? completed / span : 0,

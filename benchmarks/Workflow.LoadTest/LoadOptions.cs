@@ -12,6 +12,8 @@ internal sealed class LoadOptions
           --connection <string>   Npgsql connection string (default: $WORKFLOW_LOADTEST_POSTGRES, then $WORKFLOW_TEST_POSTGRES)
           --nodes <n>             worker processes (default 1, at most 16)
           --duration <seconds>    how long to start workflows (default 20, at most 3600)
+          --warmup <seconds>      first start workflows this long the same way and wait for them, unmeasured: the
+                                  nodes' connection pools, JIT and the server's caches warm up (default 5; 0 for none)
           --rate <per second>     start at a fixed rate; 0 starts as fast as the nodes keep up (default 0)
           --in-flight <n>         most workflows started and not completed at once when --rate is 0 (default 512)
           --concurrency <n>       instances each node runs at once (default 256)
@@ -31,6 +33,8 @@ internal sealed class LoadOptions
     public int Nodes { get; private set; } = 1;
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
 
     public double Rate { get; private set; }
 
@@ -69,6 +73,7 @@ internal sealed class LoadOptions
                 case "--connection": options.ConnectionString = Value(); break;
                 case "--nodes": options.Nodes = Int(Value(), "--nodes", 1, 16); break;
                 case "--duration": options.Duration = TimeSpan.FromSeconds(Int(Value(), "--duration", 1, 3600)); break;
+                case "--warmup": options.Warmup = TimeSpan.FromSeconds(Int(Value(), "--warmup", 0, 600)); break;
                 case "--rate": options.Rate = Int(Value(), "--rate", 0, 1_000_000); break;
                 case "--in-flight": options.InFlight = Int(Value(), "--in-flight", 1, 100_000); break;
                 case "--concurrency": options.Concurrency = Int(Value(), "--concurrency", 1, 10_000); break;
@@ -87,6 +92,7 @@ internal sealed class LoadOptions
         {
             options.Nodes = 1;
             options.Duration = TimeSpan.FromSeconds(2);
+            options.Warmup = TimeSpan.FromSeconds(1);
         }
 
         if (string.IsNullOrWhiteSpace(options.ConnectionString))

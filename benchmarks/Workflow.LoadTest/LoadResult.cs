@@ -15,6 +15,9 @@ internal sealed class LoadResult
 
     public double DurationSeconds { get; init; }
 
+    /// <summary>How long workflows were started and awaited, unmeasured, before the measured run.</summary>
+    public double WarmupSeconds { get; init; }
+
     public long Started { get; init; }
 
     public long Completed { get; init; }
