@@ -220,7 +220,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
         Wake();
     }
 
-    public Guid NewEventId() => Guid.CreateVersion7(TimeProvider.GetUtcNow());
+    public Guid NewEventId() => EventIds.NewVersion7(TimeProvider.GetUtcNow());
 
     /// <summary>Starts an instance: appends its first event (and <paramref name="raised"/>, for start-or-raise) and
     /// schedules it, leased to this node when it runs instances and the start comes from a client.</summary>
