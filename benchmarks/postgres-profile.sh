@@ -28,11 +28,14 @@ json=$(mktemp)
 "${psql_cmd[@]}" -c "SELECT pg_stat_statements_reset()" >/dev/null
 dotnet run -c Release --no-build --project benchmarks/Workflow.LoadTest -- --nodes "$nodes" --duration "$duration" ${LOAD_ARGS:-} --keep --json "$json" 2>/dev/null \
   | tr '\r' '\n' | grep -v '^ *[0-9.]* s  started'
-completed=$(sed -nE 's/.*"Completed": ([0-9]+).*/\1/p' "$json")
 rm -f "$json"
+# Every workflow the statements served, the load tool's unmeasured warm-up included.
+schema=$("${psql_cmd[@]}" -At -c "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'loadtest_%' ORDER BY nspname DESC LIMIT 1")
+completed=$("${psql_cmd[@]}" -At -c "SELECT count(*) FROM \"$schema\".streams WHERE status = 2")
+"${psql_cmd[@]}" -c "DROP SCHEMA \"$schema\" CASCADE" >/dev/null
 
 {
-  echo "# benchmarks/postgres-profile.sh: NODES=$nodes DURATION=$duration, $completed workflows completed"
+  echo "# benchmarks/postgres-profile.sh: NODES=$nodes DURATION=$duration (after the load tool's warm-up), $completed workflows completed in all"
   echo "# statements by total server time; calls and milliseconds per completed workflow"
   "${psql_cmd[@]}" -P pager=off -c "
     SELECT round((total_exec_time / $completed)::numeric, 3) AS ms_per_wf,

@@ -13,7 +13,8 @@ internal sealed class LoadOptions
           --nodes <n>             worker processes (default 1, at most 16)
           --duration <seconds>    how long to start workflows (default 20, at most 3600)
           --warmup <seconds>      first start workflows this long the same way and wait for them, unmeasured: the
-                                  nodes' connection pools, JIT and the server's caches warm up (default 5; 0 for none)
+                                  nodes' connection pools, the JIT's optimized code (about 20 s of load on 2 cores)
+                                  and the server's caches warm up (default 20; 0 for none)
           --rate <per second>     start at a fixed rate; 0 starts as fast as the nodes keep up (default 0)
           --in-flight <n>         most workflows started and not completed at once when --rate is 0 (default 512)
           --concurrency <n>       instances each node runs at once (default 256)
@@ -34,7 +35,7 @@ internal sealed class LoadOptions
 
     public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(20);
 
-    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(20);
 
     public double Rate { get; private set; }
 
