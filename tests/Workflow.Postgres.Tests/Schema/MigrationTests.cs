@@ -28,6 +28,10 @@ public sealed class MigrationTests(StoreFixture fixture) : IClassFixture<StoreFi
             "SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename IN ('streams', 'events', 'work_items')", schema));
         Assert.Equal(1L, await fixture.ScalarAsync<long>(
             "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'apply_commit'", schema));
+
+        // The commit function plans its statements once per session, not on every call (migration 4).
+        Assert.Equal(1L, await fixture.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'apply_commit' AND 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig)", schema));
     }
 
     [Fact]
