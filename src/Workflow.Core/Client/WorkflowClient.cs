@@ -120,10 +120,11 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
             throw new WorkflowNotFoundException(instanceId);
         }
 
-        var newest = JournalCodec.Decode(last[0]);
-        if (newest.IsTerminal)
+        // Only a final event is decoded: of any other, the position is all that is needed.
+        var newest = last[0];
+        if (JournalCodec.IsTerminal(newest.Type))
         {
-            return newest;
+            return JournalCodec.Decode(newest);
         }
 
         if (Store is InMemoryWorkflowStore memory)
@@ -131,14 +132,14 @@ internal sealed class WorkflowClient(WorkflowRuntime runtime) : IWorkflowClient
             // In process, the store signals the end itself: no wake-up and no read at every step on the way.
             await memory.WhenEndedAsync(instanceId).WaitAsync(cancellationToken).ConfigureAwait(false);
             last = await Store.ReadStreamAsync(instanceId, long.MaxValue, ReadDirection.Backward, 1, cancellationToken).ConfigureAwait(false);
-            newest = JournalCodec.Decode(last[0]);
-            if (newest.IsTerminal)
+            newest = last[0];
+            if (JournalCodec.IsTerminal(newest.Type))
             {
-                return newest;
+                return JournalCodec.Decode(newest);
             }
         }
 
-        await foreach (var recorded in Store.WatchStreamAsync(instanceId, newest.Position + 1, cancellationToken).ConfigureAwait(false))
+        await foreach (var recorded in Store.WatchStreamAsync(instanceId, newest.Version + 1, cancellationToken).ConfigureAwait(false))
         {
             // Only the final event is decoded: the steps before it are skipped by their type.
             if (JournalCodec.IsTerminal(recorded.Type))
