@@ -8,9 +8,16 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //            (each benchmark once, in process: proves they still execute, measures nothing)
 // Allocations by type of an in-memory workflow:
 //            dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --allocation-profile <file>
+// A steady in-memory load for a CPU profiler (benchmarks/cpu-profile.sh):
+//            dotnet run -c Release --project benchmarks/Workflow.Benchmarks -- --cpu-workload <seconds>
 if (args is ["--allocation-profile", var profilePath])
 {
     return await Workflow.Benchmarks.AllocationProfile.RunAsync(profilePath);
+}
+
+if (args is ["--cpu-workload", var workloadSeconds])
+{
+    return await Workflow.Benchmarks.CpuWorkload.RunAsync(int.Parse(workloadSeconds, System.Globalization.CultureInfo.InvariantCulture));
 }
 
 var config = DefaultConfig.Instance;

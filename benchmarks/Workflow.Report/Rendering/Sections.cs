@@ -15,7 +15,7 @@ internal static partial class Sections
     private const string PostgresScript = "benchmarks/postgres-figures.sh";
     private const string EngineScript = "benchmarks/engine-figures.sh";
     private const string CompareScript = "benchmarks/compare.sh";
-    private const string ProfileCommands = "benchmarks/postgres-profile.sh` and `benchmarks/engine-figures.sh";
+    private const string ProfileCommands = "benchmarks/cpu-profile.sh`, `benchmarks/postgres-profile.sh` and `benchmarks/engine-figures.sh";
 
     /// <summary>The profiles, verbatim: where the time and the memory go.</summary>
     public static string Profiles(ResultSet results)
