@@ -12,6 +12,9 @@ internal static partial class Sections
     public const string HistoryType = "PostgresHistoryLengthBenchmarks";
     public const double HistoryTarget = 1.2;
 
+    /// <summary>The p99 start-to-completion target at 1,000 workflows/s on PostgreSQL, in milliseconds (absolute).</summary>
+    public const double LatencyTarget = 25;
+
     private const string PostgresScript = "benchmarks/postgres-figures.sh";
     private const string EngineScript = "benchmarks/engine-figures.sh";
     private const string CompareScript = "benchmarks/compare.sh";
@@ -56,6 +59,16 @@ internal static partial class Sections
             table.Add(
                 $"PostgreSQL step commit, instance with 10,000 journal events against 10: <= {Format.Number(HistoryTarget, 1)}x",
                 Format.Ratio(history.Ratio), Verdict(history.Ratio <= HistoryTarget), $"`{history.File}`");
+        }
+
+        var latency = results.LoadRuns.Where(r => r.Rate >= 1000 && r.Nodes == 2).OrderBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (latency is not null)
+        {
+            var sustained = latency.WorkflowsPerSecond >= 0.9 * latency.Rate;
+            table.Add(
+                $"PostgreSQL p99 start to completion at {Format.Number(latency.Rate)} workflows/s, 2 nodes: <= {Format.Number(LatencyTarget)} ms",
+                sustained ? Format.Milliseconds(latency.P99Ms) : $"{Format.Milliseconds(latency.P99Ms)}, rate not sustained ({Format.Number(latency.WorkflowsPerSecond)}/s)",
+                Verdict(sustained && latency.P99Ms <= LatencyTarget), $"`{results.Folder}/{latency.Name}.json`");
         }
 
         return table.Count == 0
