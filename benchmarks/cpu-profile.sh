@@ -19,7 +19,8 @@ command -v perf >/dev/null || { echo "cpu-profile.sh: perf is not installed (Deb
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 out=benchmarks/results
 
-# A perf report as plain lines: the entries above 0.5 %, cut to a readable width.
+# A perf report as plain lines: the entries above 0.5 %, cut to a readable width. (Callers keep its first lines with
+# sed, which reads to the end: head would close the pipe early and, under pipefail, fail the script.)
 report() {
   local data=$1; shift
   perf report -i "$data" --no-children -g none --stdio --percent-limit 0.5 "$@" 2>/dev/null \
@@ -45,7 +46,7 @@ if [[ ${1:-} != --postgres ]]; then
     echo "# by module ([JIT] = JIT-compiled managed code; libcoreclr.so = runtime: GC, thread pool, stubs)"
     report "$data" --sort dso
     echo "# by function"
-    report "$data" --sort dso,symbol | head -n 25
+    report "$data" --sort dso,symbol | sed -n '1,25p'
   } | tee "$out/profile-cpu-inmemory.txt"
   rm -f "$data" "$log"
   exec benchmarks/with-postgres.sh "$0" --postgres
@@ -66,8 +67,8 @@ wait "$pid"
   echo "# by process (postgres = the server's backends; .NET TP Worker = the node's and the starter's thread pools; .NET Tiered Com = the JIT)"
   report "$data" --sort comm
   echo "# by process and module"
-  report "$data" --sort comm,dso | head -n 20
+  report "$data" --sort comm,dso | sed -n '1,20p'
   echo "# the server, by function"
-  report "$data" --comm postgres --sort symbol | head -n 20
+  report "$data" --comm postgres --sort symbol | sed -n '1,20p'
 } | tee "$out/profile-cpu-postgres-nodes-1.txt"
 rm -f "$data" "$log"

@@ -311,15 +311,15 @@ internal static partial class Sections
             }
 
             derived.Add("start to completion, as fast as it goes, 1 node (the median round)", $"p50 {Format.Milliseconds(first.P50Ms)}, p99 {Format.Milliseconds(first.P99Ms)}", $"`{first.Name}.json`");
-            var deferred = results.LoadRuns.Where(r => r.Rate == 0 && r.Nodes == 1 && r.DeferCommits).OrderBy(r => r.WorkflowsPerSecond).ToList();
+            var deferred = results.LoadRuns.Where(r => r.Rate == 0 && r.Nodes == 1 && r.DeferCommits).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
             if (deferred.Count > 0)
             {
-                var median = deferred[deferred.Count / 2];
-                var rowsDeferred = median.WorkflowsPerSecond * median.RowsWrittenPerWorkflow;
-                var limitShare = results.Pgbench is { } limit2 ? $"; {Format.Number(rowsDeferred)} rows/s, {Format.Percent(rowsDeferred / limit2.RowsPerSecond)} of pgbench's" : "";
+                var median = deferred.OrderBy(r => r.WorkflowsPerSecond).ElementAt(deferred.Count / 2);
+                var deferredRows = median.WorkflowsPerSecond * median.RowsWrittenPerWorkflow;
+                var share = results.Pgbench is { } ceiling ? $"; {Format.Number(deferredRows)} rows/s, {Format.Percent(deferredRows / ceiling.RowsPerSecond)} of pgbench's" : "";
                 derived.Add("1 node, steps' completions deferred to the next commit (`StepOptions.DeferCommit`), as fast as it goes",
-                    $"{Format.Number(median.WorkflowsPerSecond)} workflows/s (median of {Format.Number(deferred.Count)}: {string.Join(", ", deferred.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => Format.Number(r.WorkflowsPerSecond)))}); {Format.Ratio(median.WorkflowsPerSecond / first.WorkflowsPerSecond)} of the default{limitShare}; p50 {Format.Milliseconds(median.P50Ms)}, p99 {Format.Milliseconds(median.P99Ms)}",
-                    string.Join(", ", deferred.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => $"`{r.Name}.json`")));
+                    $"{Format.Number(median.WorkflowsPerSecond)} workflows/s (median of {Format.Number(deferred.Count)}: {string.Join(", ", deferred.Select(r => Format.Number(r.WorkflowsPerSecond)))}); {Format.Ratio(median.WorkflowsPerSecond / first.WorkflowsPerSecond)} of the default{share}; p50 {Format.Milliseconds(median.P50Ms)}, p99 {Format.Milliseconds(median.P99Ms)}",
+                    string.Join(", ", deferred.Select(r => $"`{r.Name}.json`")));
             }
         }
 

@@ -96,6 +96,9 @@ public abstract class WorkflowDefinition
 
     internal StepOptions? DefaultStepOptions { get; }
 
+    /// <summary>Gets the options a step runs with: its own, or else the workflow's default.</summary>
+    internal StepOptions? OptionsOf(Nodes.StepNode step) => step.Options ?? DefaultStepOptions;
+
     /// <summary>Starts building a workflow.</summary>
     /// <typeparam name="TInput">The input type of the workflow; System.Text.Json must round-trip it.</typeparam>
     /// <param name="name">The name of the workflow: letters, digits, '-', '_' and '.'.</param>

@@ -65,7 +65,7 @@ internal sealed partial class InstanceRun
         {
             DeferFinalStep(completion);
         }
-        else if ((step.Options ?? Definition.DefaultStepOptions)?.DeferCommit == true && !_stopRequested)
+        else if (Definition.OptionsOf(step)?.DeferCommit == true && !_stopRequested)
         {
             DeferStep(completion);
         }

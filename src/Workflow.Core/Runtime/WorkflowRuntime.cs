@@ -339,7 +339,7 @@ internal sealed partial class WorkflowRuntime : IAsyncDisposable
 
     private ResiliencePipeline? BuildPipeline(WorkflowDefinition definition, StepNode step)
     {
-        var options = step.Options ?? definition.DefaultStepOptions;
+        var options = definition.OptionsOf(step);
         if (options is null || (options.Retry is null && options.Timeout is null && options.ConfigurePipeline is null))
         {
             return null;
